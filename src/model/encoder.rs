@@ -1,0 +1,205 @@
+//! The MiniLM (BERT) encoder as burn modules: embeddings with LayerNorm, post-norm
+//! transformer layers (12-head self-attention with a padding mask, GELU feed-forward),
+//! and attention-masked mean pooling. One definition for training, native inference
+//! and the browser; the device decides where it runs.
+
+use crate::artifact::{Artifact, Weights};
+use crate::error::{Error, Result};
+use burn::module::{Module, Param};
+use burn::nn::attention::{MhaInput, MultiHeadAttention, MultiHeadAttentionConfig};
+use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::tensor::activation::gelu;
+use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+/// The encoder's shape, stored in the artifact as the `encoder` document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EncoderConfig {
+    pub vocab_size: usize,
+    pub hidden_size: usize,
+    pub num_layers: usize,
+    pub num_heads: usize,
+    pub intermediate_size: usize,
+    pub max_position: usize,
+    pub layer_norm_eps: f64,
+    /// Longest token sequence fed to the encoder, special tokens included.
+    pub max_len: usize,
+}
+
+/// A padded batch of token sequences with its masks.
+pub struct Batch {
+    ids: Tensor<2, Int>,
+    /// True where a position is padding.
+    padding: Tensor<2, Bool>,
+    /// 1.0 for real tokens, 0.0 for padding, shape `[batch, seq]`.
+    weights: Tensor<2>,
+}
+
+impl Batch {
+    /// Pads `sequences` (each non-empty) to the longest one.
+    pub fn new(sequences: &[Vec<u32>], device: &Device) -> Self {
+        let len = sequences.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let mut ids = Vec::with_capacity(sequences.len() * len);
+        let mut weights = Vec::with_capacity(sequences.len() * len);
+        for sequence in sequences {
+            for position in 0..len {
+                let token = sequence.get(position);
+                ids.push(token.map_or(0, |&id| id as i64));
+                weights.push(if token.is_some() { 1.0f32 } else { 0.0 });
+            }
+        }
+        let shape = [sequences.len(), len];
+        let weights = Tensor::<2>::from_data(TensorData::new(weights, shape), device);
+        Self {
+            ids: Tensor::from_data(TensorData::new(ids, shape), device),
+            padding: weights.clone().equal_elem(0.0),
+            weights,
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+struct Layer {
+    attention: MultiHeadAttention,
+    attention_norm: LayerNorm,
+    ffn_in: Linear,
+    ffn_out: Linear,
+    ffn_norm: LayerNorm,
+}
+
+impl Layer {
+    fn forward(&self, x: Tensor<3>, padding: Tensor<2, Bool>) -> Tensor<3> {
+        let attended = self.attention.forward(MhaInput::self_attn(x.clone()).mask_pad(padding));
+        let x = self.attention_norm.forward(x + attended.context);
+        let hidden = self.ffn_out.forward(gelu(self.ffn_in.forward(x.clone())));
+        self.ffn_norm.forward(x + hidden)
+    }
+}
+
+/// The sentence encoder: token ids in, one pooled, L2-normalized vector per sequence out.
+#[derive(Module, Debug)]
+pub struct Encoder {
+    words: Embedding,
+    positions: Param<Tensor<2>>,
+    token_type: Param<Tensor<1>>,
+    norm: LayerNorm,
+    layers: Vec<Layer>,
+}
+
+impl Encoder {
+    /// Builds the encoder from the artifact's weights (Hugging Face BERT names, PyTorch layout).
+    pub fn load(config: &EncoderConfig, artifact: &Artifact, device: &Device) -> Result<Self> {
+        let loader = Loader { artifact, device, config };
+        let hidden = config.hidden_size;
+        let mut words = EmbeddingConfig::new(config.vocab_size, hidden).init(device);
+        words.weight = loader.matrix("embeddings.word_embeddings.weight", [config.vocab_size, hidden], false)?;
+        let token_types = loader.weights("embeddings.token_type_embeddings.weight", &[2, hidden])?;
+        let layers = (0..config.num_layers)
+            .map(|i| loader.layer(&format!("encoder.layer.{i}")))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            words,
+            positions: loader.matrix("embeddings.position_embeddings.weight", [config.max_position, hidden], false)?,
+            token_type: Param::from_tensor(Tensor::from_data(
+                TensorData::new(token_types.values[..hidden].to_vec(), [hidden]),
+                device,
+            )),
+            norm: loader.norm("embeddings.LayerNorm")?,
+            layers,
+        })
+    }
+
+    /// Token-level hidden states `[batch, seq, hidden]` of the last layer.
+    pub fn hidden_states(&self, batch: &Batch) -> Tensor<3> {
+        let [_, seq] = batch.ids.dims();
+        let positions = self.positions.val().slice([0..seq]).unsqueeze_dim::<3>(0);
+        let token_type = self.token_type.val().unsqueeze_dims::<3>(&[0, 1]);
+        let mut x = self.norm.forward(self.words.forward(batch.ids.clone()) + positions + token_type);
+        for layer in &self.layers {
+            x = layer.forward(x, batch.padding.clone());
+        }
+        x
+    }
+
+    /// Mean of the real tokens' hidden states, L2-normalized: `[batch, hidden]`.
+    pub fn forward(&self, batch: &Batch) -> Tensor<2> {
+        let hidden = self.hidden_states(batch);
+        let weights = batch.weights.clone().unsqueeze_dim::<3>(2);
+        let count = weights.clone().sum_dim(1).clamp_min(1e-9);
+        let pooled = (hidden * weights).sum_dim(1).div(count).squeeze_dim::<2>(1);
+        let norm = pooled.clone().powf_scalar(2.0).sum_dim(1).sqrt().clamp_min(1e-12);
+        pooled.div(norm)
+    }
+}
+
+/// Reads named weights from the artifact into burn parameters.
+struct Loader<'a> {
+    artifact: &'a Artifact,
+    device: &'a Device,
+    config: &'a EncoderConfig,
+}
+
+impl Loader<'_> {
+    fn weights(&self, name: &str, shape: &[usize]) -> Result<Weights> {
+        let weights = self.artifact.tensor(name)?;
+        if weights.shape != shape {
+            return Err(Error::corrupt(format!("tensor {name}: shape {:?}, expected {shape:?}", weights.shape)));
+        }
+        Ok(weights)
+    }
+
+    /// A matrix parameter; `transpose` turns PyTorch's `[out, in]` into burn's `[in, out]`.
+    fn matrix(&self, name: &str, [rows, cols]: [usize; 2], transpose: bool) -> Result<Param<Tensor<2>>> {
+        let w = self.weights(name, &[rows, cols])?;
+        let (values, shape) = if transpose {
+            let mut t = vec![0f32; rows * cols];
+            for r in 0..rows {
+                for c in 0..cols {
+                    t[c * rows + r] = w.values[r * cols + c];
+                }
+            }
+            (t, [cols, rows])
+        } else {
+            (w.values, [rows, cols])
+        };
+        Ok(Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), self.device)))
+    }
+
+    fn vector(&self, name: &str, len: usize) -> Result<Param<Tensor<1>>> {
+        let w = self.weights(name, &[len])?;
+        Ok(Param::from_tensor(Tensor::from_data(TensorData::new(w.values, [len]), self.device)))
+    }
+
+    fn linear(&self, prefix: &str, d_in: usize, d_out: usize) -> Result<Linear> {
+        let mut linear = LinearConfig::new(d_in, d_out).init(self.device);
+        linear.weight = self.matrix(&format!("{prefix}.weight"), [d_out, d_in], true)?;
+        linear.bias = Some(self.vector(&format!("{prefix}.bias"), d_out)?);
+        Ok(linear)
+    }
+
+    fn norm(&self, prefix: &str) -> Result<LayerNorm> {
+        let hidden = self.config.hidden_size;
+        let mut norm = LayerNormConfig::new(hidden).with_epsilon(self.config.layer_norm_eps).init(self.device);
+        norm.gamma = self.vector(&format!("{prefix}.weight"), hidden)?;
+        norm.beta = Some(self.vector(&format!("{prefix}.bias"), hidden)?);
+        Ok(norm)
+    }
+
+    fn layer(&self, prefix: &str) -> Result<Layer> {
+        let (h, ffn) = (self.config.hidden_size, self.config.intermediate_size);
+        let mut attention = MultiHeadAttentionConfig::new(h, self.config.num_heads)
+            .with_dropout(0.0)
+            .init(self.device);
+        attention.query = self.linear(&format!("{prefix}.attention.self.query"), h, h)?;
+        attention.key = self.linear(&format!("{prefix}.attention.self.key"), h, h)?;
+        attention.value = self.linear(&format!("{prefix}.attention.self.value"), h, h)?;
+        attention.output = self.linear(&format!("{prefix}.attention.output.dense"), h, h)?;
+        Ok(Layer {
+            attention,
+            attention_norm: self.norm(&format!("{prefix}.attention.output.LayerNorm"))?,
+            ffn_in: self.linear(&format!("{prefix}.intermediate.dense"), h, ffn)?,
+            ffn_out: self.linear(&format!("{prefix}.output.dense"), ffn, h)?,
+            ffn_norm: self.norm(&format!("{prefix}.output.LayerNorm"))?,
+        })
+    }
+}

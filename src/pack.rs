@@ -1,0 +1,80 @@
+//! Builds a Nacre artifact from the base encoder's files (`model.safetensors`,
+//! `tokenizer.json`, `config.json` of a Hugging Face BERT) on the native side.
+
+use crate::artifact::{ArtifactWriter, Precision, Weights};
+use crate::error::{Error, Result};
+use crate::model::EncoderConfig;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Reads every F32 tensor of a safetensors file.
+pub fn read_safetensors(bytes: &[u8]) -> Result<BTreeMap<String, Weights>> {
+    #[derive(Deserialize)]
+    struct Entry {
+        dtype: String,
+        shape: Vec<usize>,
+        data_offsets: (usize, usize),
+    }
+    let bad = |what: &str| Error::corrupt(format!("safetensors: {what}"));
+    let len_bytes: [u8; 8] = bytes.get(..8).ok_or_else(|| bad("too short"))?.try_into().expect("8");
+    let header_end = usize::try_from(u64::from_le_bytes(len_bytes))
+        .ok()
+        .and_then(|n| n.checked_add(8))
+        .filter(|&end| end <= bytes.len())
+        .ok_or_else(|| bad("header length"))?;
+    let header: BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(&bytes[8..header_end]).map_err(|e| bad(&e.to_string()))?;
+    let data = &bytes[header_end..];
+    let mut tensors = BTreeMap::new();
+    for (name, value) in header.into_iter().filter(|(name, _)| name != "__metadata__") {
+        let entry: Entry = serde_json::from_value(value).map_err(|e| bad(&e.to_string()))?;
+        if entry.dtype != "F32" {
+            continue;
+        }
+        let raw = data.get(entry.data_offsets.0..entry.data_offsets.1).ok_or_else(|| bad("offsets"))?;
+        let values = raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        tensors.insert(name, Weights { shape: entry.shape, values });
+    }
+    Ok(tensors)
+}
+
+/// The encoder shape from a Hugging Face `config.json`, with Nacre's sequence bound.
+pub fn encoder_config(config_json: &[u8], max_len: usize) -> Result<EncoderConfig> {
+    #[derive(Deserialize)]
+    struct Hf {
+        vocab_size: usize,
+        hidden_size: usize,
+        num_hidden_layers: usize,
+        num_attention_heads: usize,
+        intermediate_size: usize,
+        max_position_embeddings: usize,
+        layer_norm_eps: f64,
+    }
+    let hf: Hf = serde_json::from_slice(config_json).map_err(|e| Error::corrupt(format!("config.json: {e}")))?;
+    Ok(EncoderConfig {
+        vocab_size: hf.vocab_size,
+        hidden_size: hf.hidden_size,
+        num_layers: hf.num_hidden_layers,
+        num_heads: hf.num_attention_heads,
+        intermediate_size: hf.intermediate_size,
+        max_position: hf.max_position_embeddings,
+        layer_norm_eps: hf.layer_norm_eps,
+        max_len: max_len.min(hf.max_position_embeddings),
+    })
+}
+
+/// Packs the base encoder in `dir` into artifact bytes.
+pub fn pack_base(dir: &Path, name: &str, version: &str, precision: Precision, max_len: usize) -> Result<Vec<u8>> {
+    let config = encoder_config(&std::fs::read(dir.join("config.json"))?, max_len)?;
+    let tensors = read_safetensors(&std::fs::read(dir.join("model.safetensors"))?)?;
+    let mut writer = ArtifactWriter::new(name, version, &std::fs::read(dir.join("tokenizer.json"))?);
+    for (key, weights) in &tensors {
+        let key = key.strip_prefix("bert.").unwrap_or(key);
+        if key.starts_with("embeddings.") || key.starts_with("encoder.") {
+            writer.tensor(key, weights, precision);
+        }
+    }
+    writer.document("encoder", serde_json::to_value(&config).expect("config serializes"));
+    Ok(writer.finish())
+}

@@ -1,0 +1,83 @@
+//! The JavaScript surface (wasm-bindgen), thin on purpose: argument checks, promises and
+//! errors as `NacreError` exceptions carrying the stable `code`. All work is in the core.
+
+use crate::{BackendRequest, Error, ErrorCode};
+use js_sys::{Float32Array, JsString, Promise, Reflect, Uint8Array};
+use serde::Deserialize;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// A JS `Error` with `name = "NacreError"` and the stable `code`.
+fn js_error(error: Error) -> JsValue {
+    let js = js_sys::Error::new(&error.message);
+    js.set_name("NacreError");
+    let _ = Reflect::set(&js, &"code".into(), &error.code.as_str().into());
+    js.into()
+}
+
+/// A JS string as Rust text; non-strings and lone surrogates are typed errors.
+fn text_arg(value: &JsValue) -> Result<String, JsValue> {
+    let Some(text) = value.as_string() else {
+        return Err(js_error(Error::new(ErrorCode::InvalidArgument, "text must be a string")));
+    };
+    if !JsString::from(value.clone()).is_valid_utf16() {
+        return Err(js_error(Error::new(ErrorCode::InvalidText, "text contains a lone UTF-16 surrogate")));
+    }
+    Ok(text)
+}
+
+#[derive(Deserialize, Default)]
+struct LoadOptions {
+    #[serde(default)]
+    backend: BackendRequest,
+}
+
+/// A loaded Nacre model.
+#[wasm_bindgen(js_name = Nacre)]
+pub struct JsNacre {
+    inner: Rc<crate::Nacre>,
+}
+
+#[wasm_bindgen(js_class = Nacre)]
+impl JsNacre {
+    /// `await Nacre.load(bytes, { backend: "auto" | "webgpu" | "cpu" })`.
+    pub async fn load(bytes: Uint8Array, options: JsValue) -> Result<JsNacre, JsValue> {
+        let options: LoadOptions = if options.is_undefined() || options.is_null() {
+            LoadOptions::default()
+        } else {
+            serde_wasm_bindgen::from_value(options)
+                .map_err(|e| js_error(Error::new(ErrorCode::InvalidArgument, e.to_string())))?
+        };
+        let nacre = crate::Nacre::load(&bytes.to_vec(), options.backend).await.map_err(js_error)?;
+        Ok(JsNacre { inner: Rc::new(nacre) })
+    }
+
+    /// The backend in use: `"webgpu"` or `"cpu"`.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.inner.backend().as_str().into()
+    }
+
+    /// The model's name and version, e.g. `"nacre-teacher 0.1.0"`.
+    #[wasm_bindgen(getter)]
+    pub fn model(&self) -> String {
+        let (name, version) = self.inner.model();
+        format!("{name} {version}")
+    }
+
+    /// `await nacre.embed(text)`: the L2-normalized sentence embedding (`Float32Array`).
+    pub fn embed(&self, text: JsValue) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let text = text_arg(&text)?;
+            let vector = inner.embed(&text).await.map_err(js_error)?;
+            Ok(Float32Array::from(vector.as_slice()).into())
+        })
+    }
+}
