@@ -86,7 +86,7 @@ impl Nacre {
             .await
             .map_err(|e| Error::new(ErrorCode::Backend, format!("reading results: {e:?}")))?;
         let values = data
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .map_err(|e| Error::new(ErrorCode::Backend, format!("reading results: {e:?}")))?;
         Ok(values.chunks(width).map(<[f32]>::to_vec).collect())
     }

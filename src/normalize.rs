@@ -2,11 +2,11 @@
 //! removed, whitespace folded, length bounded. It reports what it undid, because an
 //! attacker's disguise is itself evidence.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 /// One kind of change that normalization made to the text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     /// Compatibility forms (full-width letters, ligatures, styled letters) were folded.
