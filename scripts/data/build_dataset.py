@@ -704,7 +704,7 @@ def main():
                     and len(r["text"]) < 200:
                 cand[r["split"]].append(r)
         for f, sp, i in fsplit:
-            for _ in range(4):
+            for _ in range(6):
                 if not cand[sp]:
                     break
                 q = rng.choice(cand[sp])
