@@ -64,6 +64,9 @@ USER_TYPES = ["benign", "vulnerable", "malicious"]
 FORBIDDEN_MEMBERS = re.compile(r"adv_?bench|xstest|simple_?safety|jailbreakbench|jbb|strata|or_?bench|"
                                r"wildguard|toxic_?chat|mitre_frr|phrasing/(past|future)_tense", re.I)
 
+HELD_OUT_NAMES = re.compile(r"adv_?bench|xstest|simple_?safety_?tests|jailbreak_?bench|\bjbb|strata-?sword|"
+                            r"cyberseceval|or-?bench|wildguard|toxic_?chat", re.I)
+
 
 def find_shared():
     cands = [os.environ.get("NACRE_SHARED"), ROOT / "shared", ROOT.parent / "shared", "/work/shared"]
@@ -580,7 +583,7 @@ def obfuscate(text, kind, rng):
     if kind == "zero_width":
         return "".join(c + (rng.choice(ZW) if c.isalpha() and rng.random() < 0.5 else "") for c in text)
     if kind == "spacing":
-        return " ".join(" ".join(w) for w in text.split())
+        return "   ".join(" ".join(w) for w in text.split())
     if kind == "dotting":
         return " ".join(".".join(w) if len(w) > 3 else w for w in text.split())
     if kind == "base64":
@@ -750,11 +753,11 @@ def main():
                         "severity": r["severity"], "jailbreak": 0, "source": "obfuscated:" + kind,
                         "group": r["group"], "split": r["split"]})
 
-    # ---- final dedup + write
+    # ---- final dedup + write (and a guard: no row may even name a held-out set)
     seen, final = set(), []
     for r in out:
         k = norm_key(r["text"])
-        if k in seen:
+        if k in seen or HELD_OUT_NAMES.search(r["text"]):
             continue
         seen.add(k)
         final.append({k2: r[k2] for k2 in ("text", "category", "user_type", "severity", "jailbreak",
