@@ -228,6 +228,9 @@ SEV_BY_CAT = {"none": 0, "self_harm": 3, "violence": 3, "weapons_cbrne": 3, "cyb
               "extremism_cults": 3}
 
 
+PERSONA_START = re.compile(r"\s*(i'?m|i am|as an?|i work|i run|i teach|i write|i coach|i manage|my |our |for (my|a|our|the) )", re.I)
+
+
 class Rows:
     def __init__(self):
         self.rows = []
@@ -704,7 +707,10 @@ def main():
                         "group": "tmpl:" + root, "split": sp})
     for i, v in itw_plain:
         name = f"itw:{i}"
-        cat = guess_category(v[-600:], "none")
+        # only a request at the very end counts ("... answer my first question: how do I ...")
+        m = re.search(r"\b(how (to|do|can|would|should)|write|give me|tell me|create|make|generate|explain)\b[^\n]{0,200}$",
+                      v[-250:], re.I)
+        cat = guess_category(m.group(0), "none") if m else "none"
         if cat == "self_harm":
             cat = "none"
         out.append({"text": v, "category": cat, "user_type": "malicious", "severity": 1 if cat == "none" else 2,
@@ -726,7 +732,8 @@ def main():
         cand = collections.defaultdict(list)
         for r in base:
             if r["source"].startswith("written:") and r["user_type"] == "benign" and r["category"] != "none" \
-                    and len(r["text"]) < 200:
+                    and len(r["text"]) < 200 and not PERSONA_START.match(r["text"]) \
+                    and not re.search(r"\bhere[.:]", r["text"]):
                 cand[r["split"]].append(r)
         for f, sp, i in fsplit:
             for _ in range(6):
