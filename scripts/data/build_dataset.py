@@ -808,6 +808,61 @@ def main():
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
     summary(final, obf)
+    update_readme_counts(final, obf)
+
+
+def counts_markdown(rows, obf):
+    ct = collections.Counter((r["category"], r["user_type"]) for r in rows)
+    jb = collections.Counter(r["category"] for r in rows if r["jailbreak"])
+    ut = collections.Counter(r["user_type"] for r in rows)
+    out = [f"{len(rows):,} rows after dedup; {len({r['group'] for r in rows}):,} groups.", "",
+           "| category | benign | vulnerable | malicious | total | jailbreak=1 |",
+           "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for c in CATEGORIES:
+        v = [ct[(c, u)] for u in USER_TYPES]
+        out.append(f"| {c} | {v[0]} | {v[1]} | {v[2]} | {sum(v)} | {jb[c]} |")
+    out.append(f"| **total** | **{ut['benign']}** | **{ut['vulnerable']}** | **{ut['malicious']}** | "
+               f"**{len(rows)}** | **{sum(jb.values())}** |")
+    out.append("")
+    risky = sum(1 for r in rows if r["user_type"] == "benign" and r["category"] != "none")
+    border = sum(1 for r in rows if r["user_type"] == "benign" and
+                 (r["category"] != "none" or "homonym" in r["source"] or "borderline" in r["source"]))
+    out.append(f"* benign on a risky topic (category != none): {risky}; with the homonym files, "
+               f"borderline-but-safe: {border}")
+    sput = collections.Counter((r["split"], r["user_type"]) for r in rows)
+    sp = collections.Counter(r["split"] for r in rows)
+    out.append("* splits: " + ", ".join(
+        f"{s} {sp[s]} (benign {sput[(s, 'benign')]} / vulnerable {sput[(s, 'vulnerable')]} / "
+        f"malicious {sput[(s, 'malicious')]})" for s in ("train", "dev", "test")))
+    sev = collections.Counter(r["severity"] for r in rows)
+    out.append("* severity: " + ", ".join(f"{k}: {sev[k]}" for k in range(5)))
+    mal = [r for r in rows if r["user_type"] == "malicious"]
+    nj = sum(r["jailbreak"] for r in rows)
+    out.append(f"* jailbreak = 1: {nj} rows; {sum(r['jailbreak'] for r in mal) / max(1, len(mal)):.0%} of malicious rows")
+    def src_kind(s):
+        if s.startswith("written:"):
+            return "written, framed (persona / jailbreak frames)" if "frames" in s else "written (hand-written lines)"
+        if s.startswith("obfuscated:"):
+            return "obfuscated variants"
+        if s.startswith("pyrit:airt") or s.startswith("pyrit:psych"):
+            return "pyrit seeds"
+        return s
+    src = collections.Counter(src_kind(r["source"]) for r in rows)
+    out.append("* by source: " + ", ".join(f"{k} {v}" for k, v in sorted(src.items(), key=lambda x: -x[1])))
+    out.append(f"* obfuscation corpus: {len(obf)} rows")
+    return "\n".join(out)
+
+
+def update_readme_counts(rows, obf):
+    p = DATA / "README.md"
+    if not p.exists():
+        return
+    t = p.read_text(encoding="utf-8")
+    a, b = "<!-- counts:start -->", "<!-- counts:end -->"
+    if a in t and b in t:
+        new = t[:t.index(a) + len(a)] + "\n" + counts_markdown(rows, obf) + "\n" + t[t.index(b):]
+        if new != t:
+            p.write_text(new, encoding="utf-8")
 
 
 def summary(rows, obf):
