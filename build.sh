@@ -60,7 +60,8 @@ model() {
 
 build() {
   step build
-  wasm-pack build --release --target web --out-dir pkg --no-pack . -- --quiet 2>&1 | grep -v '^\[INFO\]' || true
+  # Its own target folder: the wasm build then never waits on a native build's lock.
+  CARGO_TARGET_DIR=$cache/target-wasm wasm-pack build --release --target web --out-dir pkg --no-pack . -- --quiet 2>&1 | grep -v '^\[INFO\]' || true
   [ -f pkg/nacre_bg.wasm ] || { echo "wasm build failed" >&2; exit 1; }
   # wasm-opt is slow under node: cache its output by the input's hash.
   local hash opt

@@ -4,6 +4,7 @@
 //! compose. [`Nacre`] owns a loaded model and runs that flow.
 
 pub mod artifact;
+pub mod assess;
 pub mod assessment;
 pub mod error;
 pub mod model;
@@ -12,24 +13,34 @@ pub mod normalize;
 pub mod pack;
 pub mod taxonomy;
 pub mod tokenize;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod train;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
+pub use assessment::Assessment;
 pub use error::{Error, ErrorCode, Result};
 pub use model::{Backend, BackendRequest};
 
 use artifact::Artifact;
+use assess::Prepared;
 use burn::tensor::Device;
-use model::{Batch, Encoder, EncoderConfig};
+use model::{Encoder, EncoderConfig, Heads, HeadsConfig};
+use serde::{Deserialize, Serialize};
 use tokenize::Tokenizer;
 
-/// The longest text, in characters after normalization, that is read.
-pub const MAX_CHARS: usize = 65_536;
+/// Decision thresholds chosen on the dev split, stored as the `calibration` document.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// A message is `flagged` when its risk (1 − P(none)) is above this.
+    pub flag_threshold: f32,
+}
 
 /// A loaded model on a device, ready to embed and assess text.
 pub struct Nacre {
     tokenizer: Tokenizer,
     encoder: Encoder,
+    heads: Option<(Heads, Calibration)>,
     device: Device,
     backend: Backend,
     name: String,
@@ -37,16 +48,24 @@ pub struct Nacre {
 }
 
 impl Nacre {
-    /// Loads a model artifact onto the requested backend.
+    /// Loads a model artifact onto the requested backend. An encoder-only artifact
+    /// embeds but cannot assess.
     pub async fn load(bytes: &[u8], request: BackendRequest) -> Result<Self> {
         let artifact = Artifact::parse(bytes)?;
         let config: EncoderConfig = artifact.document("encoder")?;
         let tokenizer = Tokenizer::from_json(artifact.tokenizer_json(), config.max_len)?;
         let (device, backend) = model::select_device(request).await?;
         let encoder = Encoder::load(&config, &artifact, &device)?;
+        let heads = if artifact.header.documents.contains_key("heads") {
+            let heads_config: HeadsConfig = artifact.document("heads")?;
+            Some((Heads::load(&heads_config, &artifact, &device)?, artifact.document("calibration")?))
+        } else {
+            None
+        };
         Ok(Self {
             tokenizer,
             encoder,
+            heads,
             device,
             backend,
             name: artifact.header.name.clone(),
@@ -64,35 +83,49 @@ impl Nacre {
         (&self.name, &self.version)
     }
 
-    /// Token ids of a text after normalization; empty text is an error.
-    fn token_ids(&self, text: &str) -> Result<Vec<u32>> {
-        let normalized = normalize::normalize(text, MAX_CHARS);
-        if normalized.text.is_empty() {
-            return Err(Error::new(ErrorCode::EmptyText, "the text is empty"));
+    /// The thresholds shipped with the model, if it has safety heads.
+    pub fn calibration(&self) -> Option<Calibration> {
+        self.heads.as_ref().map(|(_, calibration)| *calibration)
+    }
+
+    /// Normalizes and tokenizes one text (no model work).
+    pub fn prepare(&self, text: &str) -> Result<Prepared> {
+        assess::prepare(&self.tokenizer, text)
+    }
+
+    /// Sentence embeddings (L2-normalized) of prepared texts.
+    pub async fn embed_prepared(&self, texts: &[Prepared]) -> Result<Vec<Vec<f32>>> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
         }
-        self.tokenizer.encode(&normalized.text)
+        assess::embed(&self.encoder, texts, &self.device).await
     }
 
     /// The sentence embedding of each text (L2-normalized, one vector per text).
     pub async fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        if texts.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids = texts.iter().map(|t| self.token_ids(t)).collect::<Result<Vec<_>>>()?;
-        let pooled = self.encoder.forward(&Batch::new(&ids, &self.device));
-        let width = pooled.dims()[1];
-        let data = pooled
-            .into_data_async()
-            .await
-            .map_err(|e| Error::new(ErrorCode::Backend, format!("reading results: {e:?}")))?;
-        let values = data
-            .try_to_vec::<f32>()
-            .map_err(|e| Error::new(ErrorCode::Backend, format!("reading results: {e:?}")))?;
-        Ok(values.chunks(width).map(<[f32]>::to_vec).collect())
+        let prepared = texts.iter().map(|t| self.prepare(t)).collect::<Result<Vec<_>>>()?;
+        self.embed_prepared(&prepared).await
     }
 
     /// The sentence embedding of one text.
     pub async fn embed(&self, text: &str) -> Result<Vec<f32>> {
         Ok(self.embed_batch(&[text]).await?.remove(0))
+    }
+
+    /// Assessments of prepared texts, in order.
+    pub async fn assess_prepared(&self, texts: &[Prepared]) -> Result<Vec<Assessment>> {
+        let Some((heads, _)) = &self.heads else {
+            return Err(Error::new(ErrorCode::InvalidArgument, "this model is an encoder only: it has no safety heads"));
+        };
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        assess::assess(&self.encoder, heads, &self.tokenizer, texts, &self.device).await
+    }
+
+    /// The assessment of one text.
+    pub async fn assess(&self, text: &str) -> Result<Assessment> {
+        let prepared = self.prepare(text)?;
+        Ok(self.assess_prepared(&[prepared]).await?.remove(0))
     }
 }

@@ -1,7 +1,7 @@
 //! Builds a Nacre artifact from the base encoder's files (`model.safetensors`,
 //! `tokenizer.json`, `config.json` of a Hugging Face BERT) on the native side.
 
-use crate::artifact::{ArtifactWriter, Precision, Weights};
+use crate::artifact::{Artifact, ArtifactWriter, Precision, Weights};
 use crate::error::{Error, Result};
 use crate::model::EncoderConfig;
 use serde::Deserialize;
@@ -64,8 +64,15 @@ pub fn encoder_config(config_json: &[u8], max_len: usize) -> Result<EncoderConfi
     })
 }
 
-/// Packs the base encoder in `dir` into artifact bytes.
-pub fn pack_base(dir: &Path, name: &str, version: &str, precision: Precision, max_len: usize) -> Result<Vec<u8>> {
+/// Packs the base encoder in `dir`, and the trained heads file if given, into artifact bytes.
+pub fn pack_base(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    precision: Precision,
+    max_len: usize,
+    heads: Option<&[u8]>,
+) -> Result<Vec<u8>> {
     let config = encoder_config(&std::fs::read(dir.join("config.json"))?, max_len)?;
     let tensors = read_safetensors(&std::fs::read(dir.join("model.safetensors"))?)?;
     let mut writer = ArtifactWriter::new(name, version, &std::fs::read(dir.join("tokenizer.json"))?);
@@ -76,5 +83,14 @@ pub fn pack_base(dir: &Path, name: &str, version: &str, precision: Precision, ma
         }
     }
     writer.document("encoder", serde_json::to_value(&config).expect("config serializes"));
+    if let Some(bytes) = heads {
+        let heads = Artifact::parse(bytes)?;
+        for name in heads.header.tensors.keys() {
+            writer.tensor(name, &heads.tensor(name)?, Precision::F32);
+        }
+        for (name, document) in &heads.header.documents {
+            writer.document(name, document.clone());
+        }
+    }
     Ok(writer.finish())
 }

@@ -1,39 +1,55 @@
-//! The native command line: `pack` builds a model artifact, `embed` prints sentence
-//! embeddings. Every failure prints its stable error code and exits non-zero.
+//! The native command line. `assess` and `eval` are a stable contract for scripts;
+//! `pack` and `train` build the model; `embed` prints sentence vectors. Every failure
+//! prints its stable error code and exits non-zero.
 
 use nacre::artifact::Precision;
-use nacre::{BackendRequest, Error, ErrorCode, Nacre, Result};
+use nacre::taxonomy::{Category, UserType};
+use nacre::train::{Recipe, dataset, metrics};
+use nacre::{Assessment, BackendRequest, Error, ErrorCode, Nacre, Result};
+use serde_json::{Value, json};
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const USAGE: &str = "usage:
-  nacre pack --base DIR --out FILE [--precision int8|f32] [--max-len N] [--name NAME] [--version V]
-  nacre embed --model FILE [TEXT]      (no TEXT: one text per stdin line, one JSON array per line out)";
+  nacre assess [--model FILE] --jsonl        one {\"id\", \"text\"} per stdin line, one result per stdout line
+  nacre assess [--model FILE] TEXT           a readable summary
+  nacre eval FILE [--model FILE] [--split S] metrics on a labelled JSONL file (schema of data/README.md)
+  nacre train --data FILE --model ENCODER --out HEADS [--seed N] [--cache DIR]
+  nacre pack --base DIR --out FILE [--precision int8|f32] [--heads FILE] [--max-len N] [--name N] [--version V]
+  nacre embed [--model FILE] [TEXT]          no TEXT: one text per stdin line, one JSON array per line out
+The model defaults to $NACRE_MODEL, else www/model/nacre-teacher.nacre.";
 
-/// `--flag value` pairs and bare arguments.
+/// Texts per model batch in `assess --jsonl` and `eval`.
+const BATCH: usize = 32;
+
+/// `--flag value` pairs, bare `--switch`es and positional arguments.
 struct Args {
-    flags: Vec<(String, String)>,
+    flags: Vec<(String, Option<String>)>,
     rest: Vec<String>,
 }
 
 impl Args {
-    fn parse(raw: impl Iterator<Item = String>) -> Result<Self> {
+    fn parse(raw: impl Iterator<Item = String>) -> Self {
         let (mut flags, mut rest) = (Vec::new(), Vec::new());
         let mut raw = raw.peekable();
         while let Some(arg) = raw.next() {
             match arg.strip_prefix("--") {
                 Some(name) => {
-                    let value = raw.next().ok_or_else(|| usage(&format!("--{name} needs a value")))?;
+                    let value = raw.next_if(|next| !next.starts_with("--"));
                     flags.push((name.to_string(), value));
                 }
                 None => rest.push(arg),
             }
         }
-        Ok(Self { flags, rest })
+        Self { flags, rest }
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.flags.iter().any(|(n, _)| n == name)
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.flags.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.flags.iter().rev().find(|(n, _)| n == name).and_then(|(_, v)| v.as_deref())
     }
 
     fn require(&self, name: &str) -> Result<&str> {
@@ -45,6 +61,174 @@ fn usage(message: &str) -> Error {
     Error::new(ErrorCode::InvalidArgument, format!("{message}\n{USAGE}"))
 }
 
+fn model_path(args: &Args) -> PathBuf {
+    if let Some(path) = args.get("model").map(String::from).or_else(|| std::env::var("NACRE_MODEL").ok()) {
+        return path.into();
+    }
+    let local = PathBuf::from("www/model/nacre-teacher.nacre");
+    if local.exists() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(local) }
+}
+
+fn load(args: &Args) -> Result<(Nacre, Vec<u8>)> {
+    let path = model_path(args);
+    let bytes = std::fs::read(&path).map_err(|e| Error::new(ErrorCode::Io, format!("{}: {e}", path.display())))?;
+    Ok((pollster::block_on(Nacre::load(&bytes, BackendRequest::Cpu))?, bytes))
+}
+
+/// Until the policy lands: the documented rule from the heads alone.
+fn strategy(a: &Assessment, flagged: bool) -> &'static str {
+    match a.user_type {
+        UserType::Vulnerable => "support",
+        UserType::Malicious if flagged && a.severity >= 3 => "deter",
+        UserType::Malicious if flagged => "decline",
+        _ if flagged => "redirect",
+        _ if a.severity >= 1 => "answer_with_care",
+        _ => "answer",
+    }
+}
+
+fn probs<T: Copy>(names: &[T], values: &[f32], name: fn(T) -> &'static str) -> Value {
+    names.iter().zip(values).map(|(&n, &p)| (name(n).to_string(), json!(p))).collect::<serde_json::Map<_, _>>().into()
+}
+
+/// The stable JSON form of one assessment.
+fn assessment_json(id: &Value, a: &Assessment, threshold: f32) -> Value {
+    let flagged = a.risk > threshold;
+    json!({
+        "id": id,
+        "flagged": flagged,
+        "risk": a.risk,
+        "category": a.category.as_str(),
+        "category_probs": probs(&Category::ALL, &a.category_probs, Category::as_str),
+        "user_type": a.user_type.as_str(),
+        "user_type_probs": probs(&UserType::ALL, &a.user_type_probs, UserType::as_str),
+        "severity": a.severity,
+        "jailbreak": a.jailbreak,
+        "strategy": strategy(a, flagged),
+        "evidence": a.evidence,
+        "normalized": a.changes,
+    })
+}
+
+fn error_json(id: &Value, e: &Error) -> Value {
+    json!({"id": id, "error": {"code": e.code.as_str(), "message": e.message}})
+}
+
+/// One parsed input line: its id, and its prepared text or the error that line gets.
+fn parse_line(nacre: &Nacre, line: &str, number: usize) -> (Value, Result<nacre::assess::Prepared>) {
+    let value: Value = match serde_json::from_str(line) {
+        Ok(value) => value,
+        Err(e) => return (json!(null), Err(Error::new(ErrorCode::InvalidArgument, format!("line {number}: {e}")))),
+    };
+    let id = value.get("id").cloned().unwrap_or(Value::Null);
+    let prepared = match value.get("text").and_then(Value::as_str) {
+        Some(text) => nacre.prepare(text),
+        None => Err(Error::new(ErrorCode::InvalidArgument, format!("line {number}: no string \"text\""))),
+    };
+    (id, prepared)
+}
+
+/// Assesses a chunk of lines in one batch; bad lines become error results in place.
+fn assess_lines(nacre: &Nacre, lines: &[(Value, Result<nacre::assess::Prepared>)]) -> Vec<Result<Assessment>> {
+    let ready: Vec<_> = lines.iter().filter_map(|(_, p)| p.as_ref().ok().cloned()).collect();
+    let mut done = match pollster::block_on(nacre.assess_prepared(&ready)) {
+        Ok(all) => all.into_iter().map(Ok).collect::<Vec<_>>().into_iter(),
+        Err(e) => vec![Err(e); ready.len()].into_iter(),
+    };
+    lines
+        .iter()
+        .map(|(_, p)| match p {
+            Ok(_) => done.next().expect("one result per prepared text"),
+            Err(e) => Err(e.clone()),
+        })
+        .collect()
+}
+
+fn assess(args: &Args) -> Result<()> {
+    let (nacre, _) = load(args)?;
+    let threshold = nacre.calibration().map_or(0.5, |c| c.flag_threshold);
+    if !args.has("jsonl") {
+        let text = args.rest.first().ok_or_else(|| usage("give TEXT or --jsonl"))?;
+        let a = pollster::block_on(nacre.assess(text))?;
+        let top = |probs: &[f32], names: Vec<&str>| {
+            let mut pairs: Vec<_> = names.into_iter().zip(probs.iter().copied()).collect();
+            pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
+            pairs.iter().take(3).map(|(n, p)| format!("{n} {:.0}%", p * 100.0)).collect::<Vec<_>>().join(", ")
+        };
+        let flagged = a.risk > threshold;
+        println!("{}", if flagged { "FLAGGED" } else { "not flagged" });
+        println!("risk       {:.3} (threshold {threshold:.3})", a.risk);
+        println!("category   {}", top(&a.category_probs, Category::ALL.map(Category::as_str).to_vec()));
+        println!("user       {}", top(&a.user_type_probs, UserType::ALL.map(UserType::as_str).to_vec()));
+        println!("severity   {} of 4", a.severity);
+        println!("jailbreak  {:.0}%", a.jailbreak * 100.0);
+        println!("evidence   {}", a.evidence.join(", "));
+        println!("strategy   {}", strategy(&a, flagged));
+        return Ok(());
+    }
+    let stdin = std::io::stdin().lock();
+    let mut out = std::io::stdout().lock();
+    let mut lines = stdin.lines().enumerate().filter(|(_, l)| l.as_ref().map_or(true, |l| !l.trim().is_empty()));
+    loop {
+        let mut chunk = Vec::with_capacity(BATCH);
+        for (i, line) in lines.by_ref().take(BATCH) {
+            chunk.push(parse_line(&nacre, &line?, i + 1));
+        }
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        for ((id, _), result) in chunk.iter().zip(assess_lines(&nacre, &chunk)) {
+            let line = match result {
+                Ok(a) => assessment_json(id, &a, threshold),
+                Err(e) => error_json(id, &e),
+            };
+            writeln!(out, "{line}")?;
+        }
+    }
+}
+
+fn eval(args: &Args) -> Result<()> {
+    let file = args.rest.first().ok_or_else(|| usage("eval needs a FILE"))?;
+    let examples = dataset::read(Path::new(file))?;
+    let examples: Vec<_> = match args.get("split") {
+        Some(split) => examples.into_iter().filter(|e| e.split == split).collect(),
+        None => examples,
+    };
+    let (nacre, _) = load(args)?;
+    let threshold = nacre.calibration().map_or(0.5, |c| c.flag_threshold);
+    let mut assessments = Vec::with_capacity(examples.len());
+    for chunk in examples.chunks(BATCH) {
+        let prepared = chunk.iter().map(|e| nacre.prepare(&e.text)).collect::<Result<Vec<_>>>()?;
+        assessments.extend(pollster::block_on(nacre.assess_prepared(&prepared))?);
+    }
+    let labels: Vec<_> = examples.iter().map(|e| e.labels).collect();
+    let report = metrics::evaluate(&assessments, &labels, threshold);
+    if args.has("json") {
+        println!("{}", serde_json::to_string_pretty(&report).expect("report serializes"));
+    } else {
+        println!("{report}");
+    }
+    Ok(())
+}
+
+fn train(args: &Args) -> Result<()> {
+    let (nacre, bytes) = load(args)?;
+    let examples = dataset::read(Path::new(args.require("data")?))?;
+    let mut recipe = Recipe::default();
+    if let Some(seed) = args.get("seed") {
+        recipe.seed = seed.parse().map_err(|_| usage("--seed must be a number"))?;
+    }
+    if let Some(epochs) = args.get("epochs") {
+        recipe.max_epochs = epochs.parse().map_err(|_| usage("--epochs must be a number"))?;
+    }
+    let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let started = std::time::Instant::now();
+    let trained = nacre::train::train(&nacre, &bytes, &examples, &recipe, &cache, &mut |line| eprintln!("{line}"))?;
+    std::fs::write(args.require("out")?, &trained.heads_file)?;
+    eprintln!("{} epochs in {:.0} s; dev at the shipped threshold:\n{}", trained.epochs, started.elapsed().as_secs_f32(), trained.dev);
+    Ok(())
+}
+
 fn pack(args: &Args) -> Result<()> {
     let precision = match args.get("precision").unwrap_or("int8") {
         "int8" => Precision::I8,
@@ -52,30 +236,27 @@ fn pack(args: &Args) -> Result<()> {
         other => return Err(usage(&format!("unknown precision {other}"))),
     };
     let max_len = args.get("max-len").unwrap_or("256").parse().map_err(|_| usage("--max-len must be a number"))?;
+    let heads = args.get("heads").map(std::fs::read).transpose()?;
     let bytes = nacre::pack::pack_base(
         &PathBuf::from(args.require("base")?),
         args.get("name").unwrap_or("nacre-teacher"),
         args.get("version").unwrap_or(env!("CARGO_PKG_VERSION")),
         precision,
         max_len,
+        heads.as_deref(),
     )?;
     std::fs::write(args.require("out")?, &bytes)?;
     eprintln!("wrote {} ({} bytes)", args.require("out")?, bytes.len());
     Ok(())
 }
 
-fn load(args: &Args) -> Result<Nacre> {
-    let bytes = std::fs::read(args.require("model")?)?;
-    pollster::block_on(Nacre::load(&bytes, BackendRequest::Cpu))
-}
-
 fn embed(args: &Args) -> Result<()> {
-    let nacre = load(args)?;
+    let (nacre, _) = load(args)?;
     let mut out = std::io::stdout().lock();
     let mut emit = |text: &str| -> Result<()> {
         let line = match pollster::block_on(nacre.embed(text)) {
-            Ok(vector) => serde_json::to_string(&vector).expect("floats serialize"),
-            Err(e) => serde_json::json!({"error": {"code": e.code.as_str(), "message": e.message}}).to_string(),
+            Ok(vector) => json!(vector),
+            Err(e) => error_json(&Value::Null, &e),
         };
         writeln!(out, "{line}")?;
         Ok(())
@@ -89,8 +270,11 @@ fn embed(args: &Args) -> Result<()> {
 fn run() -> Result<()> {
     let mut raw = std::env::args().skip(1);
     let command = raw.next().unwrap_or_default();
-    let args = Args::parse(raw)?;
+    let args = Args::parse(raw);
     match command.as_str() {
+        "assess" => assess(&args),
+        "eval" => eval(&args),
+        "train" => train(&args),
         "pack" => pack(&args),
         "embed" => embed(&args),
         _ => Err(usage(&format!("unknown command {command:?}"))),

@@ -3,11 +3,12 @@
 //! and attention-masked mean pooling. One definition for training, native inference
 //! and the browser; the device decides where it runs.
 
-use crate::artifact::{Artifact, Weights};
-use crate::error::{Error, Result};
+use super::load::Loader;
+use crate::artifact::Artifact;
+use crate::error::Result;
 use burn::module::{Module, Param};
 use burn::nn::attention::{MhaInput, MultiHeadAttention, MultiHeadAttentionConfig};
-use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{EmbeddingConfig, Embedding, LayerNorm, Linear};
 use burn::tensor::activation::gelu;
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
@@ -68,6 +69,24 @@ struct Layer {
 }
 
 impl Layer {
+    fn load(loader: &Loader, config: &EncoderConfig, prefix: &str) -> Result<Self> {
+        let (h, ffn) = (config.hidden_size, config.intermediate_size);
+        let mut attention = MultiHeadAttentionConfig::new(h, config.num_heads)
+            .with_dropout(0.0)
+            .init(loader.device());
+        attention.query = loader.linear(&format!("{prefix}.attention.self.query"), h, h)?;
+        attention.key = loader.linear(&format!("{prefix}.attention.self.key"), h, h)?;
+        attention.value = loader.linear(&format!("{prefix}.attention.self.value"), h, h)?;
+        attention.output = loader.linear(&format!("{prefix}.attention.output.dense"), h, h)?;
+        Ok(Layer {
+            attention,
+            attention_norm: loader.norm(&format!("{prefix}.attention.output.LayerNorm"), h)?,
+            ffn_in: loader.linear(&format!("{prefix}.intermediate.dense"), h, ffn)?,
+            ffn_out: loader.linear(&format!("{prefix}.output.dense"), ffn, h)?,
+            ffn_norm: loader.norm(&format!("{prefix}.output.LayerNorm"), h)?,
+        })
+    }
+
     fn forward(&self, x: Tensor<3>, padding: Tensor<2, Bool>) -> Tensor<3> {
         let attended = self.attention.forward(MhaInput::self_attn(x.clone()).mask_pad(padding));
         let x = self.attention_norm.forward(x + attended.context);
@@ -89,22 +108,22 @@ pub struct Encoder {
 impl Encoder {
     /// Builds the encoder from the artifact's weights (Hugging Face BERT names, PyTorch layout).
     pub fn load(config: &EncoderConfig, artifact: &Artifact, device: &Device) -> Result<Self> {
-        let loader = Loader { artifact, device, config };
+        let loader = Loader::new(artifact, device, config.layer_norm_eps);
         let hidden = config.hidden_size;
         let mut words = EmbeddingConfig::new(config.vocab_size, hidden).init(device);
-        words.weight = loader.matrix("embeddings.word_embeddings.weight", [config.vocab_size, hidden], false)?;
+        words.weight = loader.matrix("embeddings.word_embeddings.weight", [config.vocab_size, hidden])?;
         let token_types = loader.weights("embeddings.token_type_embeddings.weight", &[2, hidden])?;
         let layers = (0..config.num_layers)
-            .map(|i| loader.layer(&format!("encoder.layer.{i}")))
+            .map(|i| Layer::load(&loader, config, &format!("encoder.layer.{i}")))
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
             words,
-            positions: loader.matrix("embeddings.position_embeddings.weight", [config.max_position, hidden], false)?,
+            positions: loader.matrix("embeddings.position_embeddings.weight", [config.max_position, hidden])?,
             token_type: Param::from_tensor(Tensor::from_data(
                 TensorData::new(token_types.values[..hidden].to_vec(), [hidden]),
                 device,
             )),
-            norm: loader.norm("embeddings.LayerNorm")?,
+            norm: loader.norm("embeddings.LayerNorm", hidden)?,
             layers,
         })
     }
@@ -123,83 +142,21 @@ impl Encoder {
 
     /// Mean of the real tokens' hidden states, L2-normalized: `[batch, hidden]`.
     pub fn forward(&self, batch: &Batch) -> Tensor<2> {
-        let hidden = self.hidden_states(batch);
-        let weights = batch.weights.clone().unsqueeze_dim::<3>(2);
-        let count = weights.clone().sum_dim(1).clamp_min(1e-9);
-        let pooled = (hidden * weights).sum_dim(1).div(count).squeeze_dim::<2>(1);
-        let norm = pooled.clone().powf_scalar(2.0).sum_dim(1).sqrt().clamp_min(1e-12);
-        pooled.div(norm)
+        pool(self.hidden_states(batch), batch)
     }
+
 }
 
-/// Reads named weights from the artifact into burn parameters.
-struct Loader<'a> {
-    artifact: &'a Artifact,
-    device: &'a Device,
-    config: &'a EncoderConfig,
+/// Attention-masked mean pooling of hidden states, then L2 normalization.
+pub fn pool(hidden: Tensor<3>, batch: &Batch) -> Tensor<2> {
+    let weights = batch.weights.clone().unsqueeze_dim::<3>(2);
+    let count = weights.clone().sum_dim(1).clamp_min(1e-9);
+    let pooled = (hidden * weights).sum_dim(1).div(count).squeeze_dim::<2>(1);
+    l2_normalize(pooled)
 }
 
-impl Loader<'_> {
-    fn weights(&self, name: &str, shape: &[usize]) -> Result<Weights> {
-        let weights = self.artifact.tensor(name)?;
-        if weights.shape != shape {
-            return Err(Error::corrupt(format!("tensor {name}: shape {:?}, expected {shape:?}", weights.shape)));
-        }
-        Ok(weights)
-    }
-
-    /// A matrix parameter; `transpose` turns PyTorch's `[out, in]` into burn's `[in, out]`.
-    fn matrix(&self, name: &str, [rows, cols]: [usize; 2], transpose: bool) -> Result<Param<Tensor<2>>> {
-        let w = self.weights(name, &[rows, cols])?;
-        let (values, shape) = if transpose {
-            let mut t = vec![0f32; rows * cols];
-            for r in 0..rows {
-                for c in 0..cols {
-                    t[c * rows + r] = w.values[r * cols + c];
-                }
-            }
-            (t, [cols, rows])
-        } else {
-            (w.values, [rows, cols])
-        };
-        Ok(Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), self.device)))
-    }
-
-    fn vector(&self, name: &str, len: usize) -> Result<Param<Tensor<1>>> {
-        let w = self.weights(name, &[len])?;
-        Ok(Param::from_tensor(Tensor::from_data(TensorData::new(w.values, [len]), self.device)))
-    }
-
-    fn linear(&self, prefix: &str, d_in: usize, d_out: usize) -> Result<Linear> {
-        let mut linear = LinearConfig::new(d_in, d_out).init(self.device);
-        linear.weight = self.matrix(&format!("{prefix}.weight"), [d_out, d_in], true)?;
-        linear.bias = Some(self.vector(&format!("{prefix}.bias"), d_out)?);
-        Ok(linear)
-    }
-
-    fn norm(&self, prefix: &str) -> Result<LayerNorm> {
-        let hidden = self.config.hidden_size;
-        let mut norm = LayerNormConfig::new(hidden).with_epsilon(self.config.layer_norm_eps).init(self.device);
-        norm.gamma = self.vector(&format!("{prefix}.weight"), hidden)?;
-        norm.beta = Some(self.vector(&format!("{prefix}.bias"), hidden)?);
-        Ok(norm)
-    }
-
-    fn layer(&self, prefix: &str) -> Result<Layer> {
-        let (h, ffn) = (self.config.hidden_size, self.config.intermediate_size);
-        let mut attention = MultiHeadAttentionConfig::new(h, self.config.num_heads)
-            .with_dropout(0.0)
-            .init(self.device);
-        attention.query = self.linear(&format!("{prefix}.attention.self.query"), h, h)?;
-        attention.key = self.linear(&format!("{prefix}.attention.self.key"), h, h)?;
-        attention.value = self.linear(&format!("{prefix}.attention.self.value"), h, h)?;
-        attention.output = self.linear(&format!("{prefix}.attention.output.dense"), h, h)?;
-        Ok(Layer {
-            attention,
-            attention_norm: self.norm(&format!("{prefix}.attention.output.LayerNorm"))?,
-            ffn_in: self.linear(&format!("{prefix}.intermediate.dense"), h, ffn)?,
-            ffn_out: self.linear(&format!("{prefix}.output.dense"), ffn, h)?,
-            ffn_norm: self.norm(&format!("{prefix}.output.LayerNorm"))?,
-        })
-    }
+/// Scales each row of `[rows, width]` (or each vector of a higher-rank tensor's last axis) to unit length.
+pub fn l2_normalize<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    let norm = x.clone().powf_scalar(2.0).sum_dim(D - 1).sqrt().clamp_min(1e-12);
+    x.div(norm)
 }

@@ -1,8 +1,11 @@
-//! The network (encoder now, heads later) as burn modules, and the choice of device it
-//! runs on. Knows nothing of text or policy.
+//! The network (encoder and heads) as burn modules, and the choice of device it runs
+//! on. Knows nothing of text or policy.
 
 mod device;
 mod encoder;
+mod heads;
+mod load;
 
 pub use device::{Backend, BackendRequest, select_device};
-pub use encoder::{Batch, Encoder, EncoderConfig};
+pub use encoder::{Batch, Encoder, EncoderConfig, l2_normalize, pool};
+pub use heads::{CATEGORIES, Heads, HeadsConfig, JAILBREAK, Logits, SEVERITIES, USER_TYPES};
