@@ -10,6 +10,7 @@ pub mod model;
 pub mod normalize;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pack;
+pub mod policy;
 pub mod taxonomy;
 pub mod tokenize;
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,110 @@
+//! `Policy::decide`: the Stackelberg leader's move. Reads the conversation, shifts
+//! P(user type), applies the hard rules, takes the allowed strategy with the highest
+//! expected utility, and writes the trace.
+
+use crate::assessment::Assessment;
+use crate::policy::conversation::{Conversation, fingerprint, toward_malicious};
+use crate::policy::guideline::Guideline;
+use crate::policy::intent;
+use crate::policy::rules::{Rule, rules_for};
+use crate::policy::strategy::Strategy;
+use crate::policy::tables::Policy;
+use crate::policy::topic::Topic;
+use crate::policy::trace::{DecidedBy, Need, RiskIntent, Strategies, Trace, UserNeeds};
+use crate::policy::utility::{Situation, best};
+use crate::taxonomy::{Category, UserType};
+use serde::Serialize;
+
+/// The policy's answer for one message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub strategy: Strategy,
+    /// Help the reply must point to, for the user's locale.
+    pub resources: Vec<Topic>,
+    pub trace: Trace,
+}
+
+impl Policy {
+    /// Decides how to reply to `text` (the normalized message) given its assessment and
+    /// the conversation so far. The conversation is read, not changed: record the turn
+    /// with `Conversation::record` and `Turn::of` afterwards.
+    pub fn decide(&self, assessment: &Assessment, conversation: &Conversation, text: &str) -> Decision {
+        let message_user = toward_malicious(normalized(assessment.user_type_probs), self.jailbreak_shift * assessment.jailbreak);
+        let context = conversation.context(self, assessment, &fingerprint(text));
+        let user = context.shift(self, message_user);
+        let rules = rules_for(self, assessment, user);
+        let forbidden = |s: Strategy| rules.iter().any(|r| r.forbids(s));
+        let mut utilities = self.utilities(assessment, &Situation { user, persistence: context.persistence });
+        for u in &mut utilities {
+            u.allowed = !forbidden(u.strategy);
+        }
+        let strategy = best(&utilities, |s| !forbidden(s)).expect("no rule forbids redirect or support");
+        let unconstrained = best(&utilities, |_| true).expect("there are strategies");
+        let decided_by = match rules.iter().find(|r| r.forbids(unconstrained)) {
+            Some(&rule) => DecidedBy::Rule { rule, overruled: unconstrained },
+            None => DecidedBy::ExpectedUtility,
+        };
+        let resources = self.resource_topics(assessment, strategy, &rules);
+        let surface = intent::read(text, assessment);
+        let likely_user = UserType::ALL[argmax(&user)];
+        let guideline = *Guideline::for_category(assessment.category);
+        let exposure = self.exposure[assessment.category.index()][strategy.index()];
+        Decision {
+            strategy,
+            resources: resources.clone(),
+            trace: Trace {
+                user_needs: UserNeeds {
+                    need: Need::of(likely_user, surface.form),
+                    likely_user,
+                    user_type_probs: user,
+                    message_user_type_probs: message_user,
+                },
+                risk_intent: RiskIntent {
+                    form: surface.form,
+                    aggressive: surface.aggressive,
+                    surface_aggression: surface.surface_aggression,
+                    category: assessment.category,
+                    risk: assessment.risk,
+                    severity: assessment.severity,
+                    expected_severity: assessment.expected_severity(),
+                    jailbreak: assessment.jailbreak,
+                    obfuscated: !assessment.changes.is_empty(),
+                },
+                guideline,
+                strategies: Strategies::of(strategy, &guideline, exposure, rules, resources),
+                utilities,
+                decided_by,
+                conversation: context,
+                policy_version: self.version.clone(),
+            },
+        }
+    }
+
+    /// Help to point to: the category's line for a person at risk (plus a crisis line
+    /// at a severe level), and emergency and crisis lines when life is in danger.
+    fn resource_topics(&self, assessment: &Assessment, strategy: Strategy, rules: &[Rule]) -> Vec<Topic> {
+        let mut topics = Vec::new();
+        if strategy == Strategy::Support || rules.contains(&Rule::VulnerableNeverTurnedAway) {
+            topics.push(Topic::for_person_at_risk(assessment.category));
+            if assessment.severity >= self.thresholds.severe || assessment.category == Category::SelfHarm {
+                topics.push(Topic::Crisis);
+            }
+        }
+        if rules.contains(&Rule::CrisisResourcesAtImminentDanger) {
+            topics.extend([Topic::Emergency, Topic::Crisis]);
+        }
+        topics.sort();
+        topics.dedup();
+        topics
+    }
+}
+
+/// A probability vector scaled to sum to 1 (uniform if it sums to nothing).
+fn normalized(p: [f32; 3]) -> [f32; 3] {
+    let sum: f32 = p.iter().map(|x| x.max(0.0)).sum();
+    if sum > 0.0 && sum.is_finite() { p.map(|x| x.max(0.0) / sum) } else { [1.0 / 3.0; 3] }
+}
+
+fn argmax(p: &[f32]) -> usize {
+    (0..p.len()).fold(0, |best, i| if p[i] > p[best] { i } else { best })
+}
