@@ -59,6 +59,8 @@ pub struct Context {
     pub refusal_streak: usize,
     /// How strongly the user keeps pushing at refused requests, 0 to 1.
     pub persistence: f32,
+    /// How recently the user was supported, 0 to 1 (decay-weighted support turns).
+    pub care: f32,
 }
 
 /// Sorted, deduplicated hashes of the words of at least four characters: short words
@@ -97,12 +99,16 @@ impl Conversation {
         let mut total_weight = 0.0;
         let mut rephrase_similarity: f32 = 0.0;
         let mut persistence = 0.0;
+        let mut care = 0.0;
         // Newest first: the last turn weighs 1, the one before `decay`, and so on.
         for (weight, turn) in std::iter::successors(Some(1.0), |w| Some(w * memory.decay)).zip(self.turns.iter().rev()) {
             for (c, p) in carried.iter_mut().zip(turn.user_type_probs) {
                 *c += weight * p;
             }
             total_weight += weight;
+            if turn.strategy == Strategy::Support {
+                care += weight;
+            }
             if turn.strategy.refuses() {
                 let similarity = jaccard(fingerprint, &turn.fingerprint);
                 rephrase_similarity = rephrase_similarity.max(similarity);
@@ -126,6 +132,7 @@ impl Conversation {
             rephrase_similarity,
             refusal_streak: self.turns.iter().rev().take_while(|t| t.strategy.refuses()).count(),
             persistence: f32::min(persistence, 1.0),
+            care: f32::min(care, 1.0),
         }
     }
 

@@ -34,7 +34,7 @@ impl Policy {
         let user = context.shift(self, message_user);
         let rules = rules_for(self, assessment, user);
         let forbidden = |s: Strategy| rules.iter().any(|r| r.forbids(s));
-        let mut utilities = self.utilities(assessment, &Situation { user, persistence: context.persistence });
+        let mut utilities = self.utilities(assessment, &Situation { user, persistence: context.persistence, care: context.care });
         for u in &mut utilities {
             u.allowed = !forbidden(u.strategy);
         }

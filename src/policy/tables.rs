@@ -71,6 +71,9 @@ pub(super) struct Memory {
     pub rephrase_similarity: f32,
     pub same_category_probe: f32,
     pub probing_shift: f32,
+    /// Share of a vulnerable user's `accepts` that becomes leaving, at full care, for
+    /// every strategy but support.
+    pub unheard_shift: f32,
     /// Share of `accepts` that becomes `rephrases` at full persistence, by strategy.
     pub retry_shift: [f32; 7],
 }
@@ -202,6 +205,7 @@ struct ConversationFile {
     rephrase_similarity: Number,
     same_category_probe: Number,
     probing_shift: Number,
+    unheard_shift: Number,
     retry_shift: PerStrategy<Number>,
 }
 
@@ -358,6 +362,7 @@ impl File {
                 rephrase_similarity: number(&c.rephrase_similarity, "conversation.rephrase_similarity", 0.0, 1.0)?,
                 same_category_probe: number(&c.same_category_probe, "conversation.same_category_probe", 0.0, 1.0)?,
                 probing_shift: number(&c.probing_shift, "conversation.probing_shift", 0.0, 1.0)?,
+                unheard_shift: number(&c.unheard_shift, "conversation.unheard_shift", 0.0, 1.0)?,
                 retry_shift: per_strategy(&c.retry_shift, "conversation.retry_shift", 0.0, 1.0)?,
             },
             thresholds: Thresholds {

@@ -45,6 +45,8 @@ pub(super) struct Situation {
     pub user: [f32; 3],
     /// How strongly the user keeps pushing at refused requests, 0 to 1.
     pub persistence: f32,
+    /// How recently the user was supported, 0 to 1.
+    pub care: f32,
 }
 
 impl Policy {
@@ -57,12 +59,18 @@ impl Policy {
             .sum()
     }
 
-    /// P(r | s, θ) after persistence moves part of `accepts` to `rephrases`.
-    fn reaction_probs(&self, s: Strategy, user: UserType, persistence: f32) -> [f32; 5] {
+    /// P(r | s, θ, conversation): persistence turns part of `accepts` into `rephrases`;
+    /// after support, a vulnerable user met with anything else may leave instead.
+    fn reaction_probs(&self, s: Strategy, user: UserType, situation: &Situation) -> [f32; 5] {
         let mut probs = self.reactions[user.index()][s.index()];
-        let moved = self.memory.retry_shift[s.index()] * persistence * probs[0];
-        probs[0] -= moved;
-        probs[1] += moved;
+        let retry = self.memory.retry_shift[s.index()] * situation.persistence * probs[0];
+        probs[0] -= retry;
+        probs[1] += retry;
+        if user == UserType::Vulnerable && s != Strategy::Support {
+            let unheard = self.memory.unheard_shift * situation.care * probs[0];
+            probs[0] -= unheard;
+            probs[3] += unheard;
+        }
         probs
     }
 
@@ -79,7 +87,7 @@ impl Policy {
                     .into_iter()
                     .map(|user| {
                         let t = user.index();
-                        let probs = self.reaction_probs(s, user, situation.persistence);
+                        let probs = self.reaction_probs(s, user, situation);
                         let served = self.served[t];
                         let mut retention = 0.0;
                         let mut risk = 0.0;
