@@ -5,12 +5,14 @@
 
 pub mod artifact;
 pub mod assessment;
+pub mod compose;
 pub mod error;
 pub mod model;
 pub mod normalize;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pack;
 pub mod policy;
+pub mod respond;
 pub mod taxonomy;
 pub mod tokenize;
 #[cfg(target_arch = "wasm32")]
@@ -18,6 +20,7 @@ mod wasm;
 
 pub use error::{Error, ErrorCode, Result};
 pub use model::{Backend, BackendRequest};
+pub use respond::{Response, respond};
 
 use artifact::Artifact;
 use burn::tensor::Device;

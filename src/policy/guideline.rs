@@ -16,9 +16,9 @@ pub struct Guideline {
     pub hazards: &'static [&'static str],
     /// The legitimate need to serve.
     pub help_with: &'static str,
-    /// What no reply may contain.
+    /// What no reply may contain (empty when nothing is risky).
     pub leave_out: &'static str,
-    /// The one thing worth adding.
+    /// The one thing worth adding (empty when nothing is needed).
     pub add: &'static str,
 }
 
@@ -42,7 +42,7 @@ const fn rule(
 
 /// One rule per category, in head order.
 static GUIDELINES: [Guideline; 16] = [
-    rule(Category::None, &[], &[], "the request as asked", "nothing in particular", "nothing"),
+    rule(Category::None, &[], &[], "the request as asked", "", ""),
     rule(
         Category::SelfHarm,
         &["Bodily Harm", "Mental Health"],
