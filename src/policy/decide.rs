@@ -80,20 +80,23 @@ impl Policy {
         }
     }
 
-    /// Help to point to: the category's line for a person at risk (plus a crisis line
-    /// at a severe level), and emergency and crisis lines when life is in danger.
+    /// Help to point to, most urgent first: emergency services when life is in danger,
+    /// then the category's line for a person at risk, then a crisis line when the
+    /// danger is to life or severe.
     fn resource_topics(&self, assessment: &Assessment, strategy: Strategy, rules: &[Rule]) -> Vec<Topic> {
+        let imminent = rules.contains(&Rule::CrisisResourcesAtImminentDanger);
+        let at_risk = strategy == Strategy::Support || rules.contains(&Rule::VulnerableNeverTurnedAway);
+        let severe = assessment.severity >= self.thresholds.severe || assessment.category == Category::SelfHarm;
         let mut topics = Vec::new();
-        if strategy == Strategy::Support || rules.contains(&Rule::VulnerableNeverTurnedAway) {
+        if imminent {
+            topics.push(Topic::Emergency);
+        }
+        if at_risk {
             topics.push(Topic::for_person_at_risk(assessment.category));
-            if assessment.severity >= self.thresholds.severe || assessment.category == Category::SelfHarm {
-                topics.push(Topic::Crisis);
-            }
         }
-        if rules.contains(&Rule::CrisisResourcesAtImminentDanger) {
-            topics.extend([Topic::Emergency, Topic::Crisis]);
+        if imminent || (at_risk && severe) {
+            topics.push(Topic::Crisis);
         }
-        topics.sort();
         topics.dedup();
         topics
     }
