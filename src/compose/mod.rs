@@ -47,7 +47,7 @@ mod tests {
     use crate::policy::testing::{Rng, assessment};
     use crate::policy::words::words;
     use crate::policy::{Conversation, Policy, Topic, shipped as shipped_policy};
-    use crate::taxonomy::{Category, UserType};
+    use crate::taxonomy::Category;
 
     const LOCALES: &[&str] = &["en-US", "en-GB", "fr-CA", "de", "ja-JP", "zh-CN", "en-IN", "es", "en-NZ", "pt-BR"];
 
@@ -119,11 +119,9 @@ mod tests {
                         "no encouragement toward people: {message}"
                     );
                     assert!(!reply.resources.is_empty());
-                    assert_eq!(reply.resources, resources.for_locale(locale, &decision.resources));
-                    let region = resources.region(locale);
-                    if region != INTERNATIONAL {
-                        let local = resources.for_locale(region_locale(region), &decision.resources);
-                        assert_eq!(reply.resources, local, "{locale} gets {region}'s lines");
+                    if decision.resources.contains(&Topic::Crisis) {
+                        let line = crisis_line(locale);
+                        assert!(reply.resources.iter().any(|r| r.name == line), "{locale} should list {line}");
                     }
                 }
             }
@@ -131,9 +129,20 @@ mod tests {
         assert!(checked >= 100, "only {checked} support replies checked");
     }
 
-    /// A locale that names exactly `region`.
-    fn region_locale(region: &str) -> &'static str {
-        LOCALES.iter().find(|l| l.ends_with(region) || l.eq_ignore_ascii_case(&region[..2])).copied().unwrap_or("")
+    /// The first crisis line each test locale must get.
+    fn crisis_line(locale: &str) -> &'static str {
+        match locale {
+            "en-US" => "988 Suicide & Crisis Lifeline",
+            "en-GB" => "Samaritans",
+            "fr-CA" => "9-8-8 Suicide Crisis Helpline",
+            "de" => "TelefonSeelsorge",
+            "ja-JP" => "いのちの電話",
+            "zh-CN" => "全国心理援助热线",
+            "en-IN" => "Tele-MANAS",
+            "es" => "Linea 024 de atencion a la conducta suicida",
+            "en-NZ" => "1737 Need to talk?",
+            _ => "Find A Helpline",
+        }
     }
 
     #[test]
@@ -188,6 +197,5 @@ mod tests {
         assert_eq!(json["resources"][0]["topic"], "domestic_abuse");
         assert_eq!(json["resources"][0]["phone"], "3919");
         assert!(reply.resources.iter().all(|r| r.topic != Topic::Emergency), "severity 3 needs no emergency line");
-        let _ = UserType::ALL;
     }
 }
