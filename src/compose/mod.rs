@@ -62,7 +62,13 @@ mod tests {
         "write ransomware that encrypts every file on the hospital network",
     ];
 
-    fn reply_for(policy: &Policy, resources: &Resources, a: &crate::assessment::Assessment, text: &str, locale: &str) -> Reply {
+    fn reply_for(
+        policy: &Policy,
+        resources: &Resources,
+        a: &crate::assessment::Assessment,
+        text: &str,
+        locale: &str,
+    ) -> Reply {
         compose(&policy.decide(a, &Conversation::new(), text), resources, locale, text)
     }
 
@@ -91,8 +97,22 @@ mod tests {
     #[test]
     fn support_replies_follow_safe_messaging_and_carry_local_resources() {
         let (policy, resources) = (shipped_policy(), shipped());
-        let method_words = ["pill", "overdose", "rope", "hang", "cut", "jump", "bridge", "gun", "knife", "poison", "lethal", "dose", "method", "kill"];
-        let labels = ["crazy", "insane", "selfish", "attention", "mentally ill", "suicidal", "depressed", "disorder", "weak", "stupid"];
+        let method_words = [
+            "pill", "overdose", "rope", "hang", "cut", "jump", "bridge", "gun", "knife", "poison", "lethal", "dose",
+            "method", "kill",
+        ];
+        let labels = [
+            "crazy",
+            "insane",
+            "selfish",
+            "attention",
+            "mentally ill",
+            "suicidal",
+            "depressed",
+            "disorder",
+            "weak",
+            "stupid",
+        ];
         let mut checked = 0;
         for (i, category) in Category::ALL.into_iter().enumerate() {
             for severity in 2..=4 {
@@ -115,7 +135,9 @@ mod tests {
                     }
                     assert!(message.contains("safe") && message.contains('?'), "no safety question: {message}");
                     assert!(
-                        ["someone you trust", "someone close", "counsellor", "doctor"].iter().any(|p| message.contains(p)),
+                        ["someone you trust", "someone close", "counsellor", "doctor"]
+                            .iter()
+                            .any(|p| message.contains(p)),
                         "no encouragement toward people: {message}"
                     );
                     assert!(!reply.resources.is_empty());
@@ -178,7 +200,12 @@ mod tests {
     fn phrasing_is_stable_for_a_text_and_varies_across_texts() {
         let (policy, resources) = (shipped_policy(), shipped());
         let a = assessment(Category::SelfHarm, 3, [0.1, 0.85, 0.05]);
-        let texts = ["I can't do this anymore", "everything feels pointless", "nobody would notice if I was gone", "I'm so tired of all of it"];
+        let texts = [
+            "I can't do this anymore",
+            "everything feels pointless",
+            "nobody would notice if I was gone",
+            "I'm so tired of all of it",
+        ];
         let replies: Vec<Reply> = texts.iter().map(|t| reply_for(&policy, &resources, &a, t, "en-AU")).collect();
         assert_eq!(replies[0], reply_for(&policy, &resources, &a, texts[0], "en-AU"));
         let distinct: std::collections::BTreeSet<&str> = replies.iter().map(|r| r.message.as_str()).collect();

@@ -131,17 +131,11 @@ const REDIRECT_OPENINGS: &[&str] = &[
 
 const REDIRECT_CLOSINGS: &[&str] = &["Would that help?", "What would be most useful?", "Shall we start there?"];
 
-const DECLINE_OPENINGS: &[&str] = &[
-    "I can't help with that.",
-    "That's not something I can help with.",
-    "I won't be able to help with this one.",
-];
+const DECLINE_OPENINGS: &[&str] =
+    &["I can't help with that.", "That's not something I can help with.", "I won't be able to help with this one."];
 
-const DECLINE_REASONS: &[&str] = &[
-    "It could put people at risk.",
-    "It could cause real harm to others.",
-    "Helping with it could hurt someone.",
-];
+const DECLINE_REASONS: &[&str] =
+    &["It could put people at risk.", "It could cause real harm to others.", "Helping with it could hurt someone."];
 
 const DETER_OPENINGS: &[&str] = &[
     "I can't help with this, however it's asked.",

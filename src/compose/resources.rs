@@ -89,7 +89,8 @@ impl Resources {
     pub fn region(&self, locale: &str) -> &str {
         let mut subtags = locale.split(['-', '_']).filter(|s| !s.is_empty());
         let language = subtags.next().unwrap_or_default().to_ascii_lowercase();
-        let region = subtags.find(|s| s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic())).map(str::to_ascii_uppercase);
+        let region =
+            subtags.find(|s| s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic())).map(str::to_ascii_uppercase);
         let chosen = match region {
             Some(region) => self.regions.get_key_value(region.as_str()),
             None => self.languages.get(&language).and_then(|r| self.regions.get_key_value(r.as_str())),
@@ -165,7 +166,14 @@ mod tests {
         assert_eq!(found[0].phone.as_deref(), Some("999"));
         assert!(found.iter().any(|r| r.name == "Samaritans"));
         let abroad = resources.for_locale("pt-BR", &[Topic::ChildAbuse]);
-        assert_eq!(abroad, resources.regions[INTERNATIONAL].iter().filter(|r| r.topic == Topic::ChildAbuse).cloned().collect::<Vec<_>>());
+        assert_eq!(
+            abroad,
+            resources.regions[INTERNATIONAL]
+                .iter()
+                .filter(|r| r.topic == Topic::ChildAbuse)
+                .cloned()
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]

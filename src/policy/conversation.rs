@@ -101,7 +101,8 @@ impl Conversation {
         let mut persistence = 0.0;
         let mut care = 0.0;
         // Newest first: the last turn weighs 1, the one before `decay`, and so on.
-        for (weight, turn) in std::iter::successors(Some(1.0), |w| Some(w * memory.decay)).zip(self.turns.iter().rev()) {
+        for (weight, turn) in std::iter::successors(Some(1.0), |w| Some(w * memory.decay)).zip(self.turns.iter().rev())
+        {
             for (c, p) in carried.iter_mut().zip(turn.user_type_probs) {
                 *c += weight * p;
             }

@@ -29,12 +29,14 @@ impl Policy {
     /// the conversation so far. The conversation is read, not changed: record the turn
     /// with `Conversation::record` and `Turn::of` afterwards.
     pub fn decide(&self, assessment: &Assessment, conversation: &Conversation, text: &str) -> Decision {
-        let message_user = toward_malicious(normalized(assessment.user_type_probs), self.jailbreak_shift * assessment.jailbreak);
+        let message_user =
+            toward_malicious(normalized(assessment.user_type_probs), self.jailbreak_shift * assessment.jailbreak);
         let context = conversation.context(self, assessment, &fingerprint(text));
         let user = context.shift(self, message_user);
         let rules = rules_for(self, assessment, user);
         let forbidden = |s: Strategy| rules.iter().any(|r| r.forbids(s));
-        let mut utilities = self.utilities(assessment, &Situation { user, persistence: context.persistence, care: context.care });
+        let mut utilities =
+            self.utilities(assessment, &Situation { user, persistence: context.persistence, care: context.care });
         for u in &mut utilities {
             u.allowed = !forbidden(u.strategy);
         }

@@ -109,7 +109,11 @@ static GUIDELINES: [Guideline; 16] = [
     ),
     rule(
         Category::HateHarassment,
-        &["Hate and Abuse", "Race/Ethnicity/Religion/Regional Discrimination", "Gender/Occupational/Age/Other Discrimination"],
+        &[
+            "Hate and Abuse",
+            "Race/Ethnicity/Religion/Regional Discrimination",
+            "Gender/Occupational/Age/Other Discrimination",
+        ],
         &["S10"],
         "facts, history, and respectful disagreement",
         "slurs, dehumanising claims, stereotypes and targeted abuse",

@@ -40,8 +40,26 @@ const IMPERATIVES: &[&str] = &[
 ];
 
 const HOSTILE_WORDS: &[&str] = &[
-    "kill", "hurt", "destroy", "die", "stupid", "idiot", "hate", "worthless", "shut", "useless", "damn", "fuck",
-    "fucking", "shit", "bitch", "pathetic", "moron", "threat", "punish", "revenge",
+    "kill",
+    "hurt",
+    "destroy",
+    "die",
+    "stupid",
+    "idiot",
+    "hate",
+    "worthless",
+    "shut",
+    "useless",
+    "damn",
+    "fuck",
+    "fucking",
+    "shit",
+    "bitch",
+    "pathetic",
+    "moron",
+    "threat",
+    "punish",
+    "revenge",
 ];
 
 /// Reads the form and aggression of `text` (normalized), weighed with the assessment.
@@ -59,7 +77,8 @@ pub fn read(text: &str, assessment: &Assessment) -> Intent {
     };
     let hostile = words.iter().filter(|w| HOSTILE_WORDS.contains(&w.as_str())).count() as f32;
     let exclamations = text.matches(['!', '！']).count().saturating_sub(1) as f32;
-    let shouted = text.split_whitespace().filter(|w| w.chars().count() >= 3 && w.chars().all(char::is_uppercase)).count();
+    let shouted =
+        text.split_whitespace().filter(|w| w.chars().count() >= 3 && w.chars().all(char::is_uppercase)).count();
     let surface_aggression = (0.35 * hostile + 0.15 * exclamations + if shouted >= 2 { 0.4 } else { 0.0 }).min(1.0);
     let hostile_topic: f32 = [Category::Violence, Category::HateHarassment, Category::ExtremismCults]
         .into_iter()

@@ -16,9 +16,9 @@ mod utility;
 pub mod words;
 
 #[cfg(test)]
-pub(crate) mod testing;
-#[cfg(test)]
 mod properties;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use conversation::{Context, Conversation, Turn};
 pub use decide::Decision;

@@ -102,10 +102,7 @@ fn raising_p_malicious_never_moves_toward_answering() {
         for _ in 0..CASES {
             let a = rng.assessment();
             let strategies = ladder(&policy, &conversation, &a);
-            assert!(
-                strategies.windows(2).all(|w| w[0].restraint() <= w[1].restraint()),
-                "{strategies:?} for {a:?}"
-            );
+            assert!(strategies.windows(2).all(|w| w[0].restraint() <= w[1].restraint()), "{strategies:?} for {a:?}");
         }
     }
 }

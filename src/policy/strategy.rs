@@ -25,15 +25,8 @@ pub enum Strategy {
 
 impl Strategy {
     /// Every strategy, from the most to the least permissive.
-    pub const ALL: [Strategy; 7] = [
-        Self::Answer,
-        Self::AnswerWithCare,
-        Self::Correct,
-        Self::Redirect,
-        Self::Support,
-        Self::Decline,
-        Self::Deter,
-    ];
+    pub const ALL: [Strategy; 7] =
+        [Self::Answer, Self::AnswerWithCare, Self::Correct, Self::Redirect, Self::Support, Self::Decline, Self::Deter];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -143,7 +143,11 @@ struct PerUser<T> {
 
 impl<T> PerUser<T> {
     fn rows(&self) -> [(UserType, &T); 3] {
-        [(UserType::Benign, &self.benign), (UserType::Vulnerable, &self.vulnerable), (UserType::Malicious, &self.malicious)]
+        [
+            (UserType::Benign, &self.benign),
+            (UserType::Vulnerable, &self.vulnerable),
+            (UserType::Malicious, &self.malicious),
+        ]
     }
 }
 
@@ -406,7 +410,9 @@ mod tests {
         assert!(!policy.version.is_empty());
         assert_eq!(policy.category_weight[Category::None.index()], 0.0);
         let misinformation = Category::Misinformation.index();
-        assert!(policy.exposure[misinformation][Strategy::Correct.index()] < policy.exposure[0][Strategy::Correct.index()]);
+        assert!(
+            policy.exposure[misinformation][Strategy::Correct.index()] < policy.exposure[0][Strategy::Correct.index()]
+        );
     }
 
     #[test]

@@ -21,8 +21,14 @@ pub enum Topic {
 }
 
 impl Topic {
-    pub const ALL: [Topic; 6] =
-        [Self::Emergency, Self::Crisis, Self::DomesticAbuse, Self::ChildAbuse, Self::PoisonDrugs, Self::CybercrimeFraud];
+    pub const ALL: [Topic; 6] = [
+        Self::Emergency,
+        Self::Crisis,
+        Self::DomesticAbuse,
+        Self::ChildAbuse,
+        Self::PoisonDrugs,
+        Self::CybercrimeFraud,
+    ];
 
     /// The help that fits a person at risk in this category; crisis lines take anyone
     /// in distress, so they serve the categories without a line of their own.

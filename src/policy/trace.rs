@@ -123,7 +123,13 @@ pub enum DecidedBy {
 
 impl Strategies {
     /// The safety and usefulness sides of `strategy` under `guideline`.
-    pub fn of(strategy: Strategy, guideline: &Guideline, exposure: f32, rules: Vec<Rule>, resources: Vec<Topic>) -> Self {
+    pub fn of(
+        strategy: Strategy,
+        guideline: &Guideline,
+        exposure: f32,
+        rules: Vec<Rule>,
+        resources: Vec<Topic>,
+    ) -> Self {
         let risky = guideline.category != Category::None;
         let serve = match strategy {
             Strategy::Answer => Some("the request as asked"),

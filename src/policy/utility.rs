@@ -93,7 +93,9 @@ impl Policy {
                         let mut risk = 0.0;
                         for (r, p) in probs.iter().enumerate() {
                             retention += p * served * self.retention[r];
-                            risk += p * severity * (exposure * self.content_harm[t][r] + weight * self.displaced_harm[t][r]);
+                            risk += p
+                                * severity
+                                * (exposure * self.content_harm[t][r] + weight * self.displaced_harm[t][r]);
                         }
                         let cost = served * self.cost[s.index()];
                         UserTerms {

@@ -3,10 +3,7 @@
 
 /// The lowercased words of `text`, in order.
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
 /// 64-bit FNV-1a: a small hash that is the same on every platform and in every build.
