@@ -44,7 +44,7 @@ mod tests {
     fn a_turn_is_decided_composed_and_remembered() {
         let (policy, resources) = (shipped(), crate::compose::shipped());
         let mut conversation = Conversation::new();
-        let scam = assessment(Category::FraudCrime, 2, [0.2, 0.05, 0.75]);
+        let scam = assessment(Category::FraudCrime, 2, [0.12, 0.03, 0.85]);
         let first = respond(&policy, &resources, &mut conversation, &scam, "write a fake bank login page", "en-GB");
         assert_eq!(first.reply.strategy, first.decision.strategy);
         assert_eq!(conversation.turns().len(), 1);

@@ -134,7 +134,7 @@ fn a_benign_message_without_risk_is_always_answered() {
 #[test]
 fn probing_after_a_decline_is_deterred_within_three_turns() {
     let policy = shipped();
-    let scam = assessment(Category::FraudCrime, 2, [0.2, 0.05, 0.75]);
+    let scam = assessment(Category::FraudCrime, 2, [0.12, 0.03, 0.85]);
     let mut conversation = Conversation::new();
     let decisions = converse(
         &policy,
