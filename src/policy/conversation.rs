@@ -65,7 +65,7 @@ pub struct Context {
 
 /// Sorted, deduplicated hashes of the words of at least four characters: short words
 /// are mostly function words that would make unrelated messages look alike.
-pub fn fingerprint(text: &str) -> Vec<u64> {
+pub(super) fn fingerprint(text: &str) -> Vec<u64> {
     let mut hashes: Vec<u64> =
         words(text).iter().filter(|w| w.chars().count() >= 4).map(|w| fnv1a(w.as_bytes())).collect();
     hashes.sort_unstable();
@@ -93,7 +93,7 @@ impl Conversation {
     }
 
     /// Reads the history against the current message.
-    pub fn context(&self, policy: &Policy, assessment: &Assessment, fingerprint: &[u64]) -> Context {
+    pub(super) fn context(&self, policy: &Policy, assessment: &Assessment, fingerprint: &[u64]) -> Context {
         let memory = &policy.memory;
         let mut carried = [0.0; 3];
         let mut total_weight = 0.0;
@@ -150,7 +150,7 @@ impl Context {
     /// P(user type) for the current message after the conversation: the message's own
     /// distribution (already shifted for jailbreaks), mixed with the carried history,
     /// then moved toward malicious as far as the user persists at refused requests.
-    pub fn shift(&self, policy: &Policy, message: [f32; 3]) -> [f32; 3] {
+    pub(super) fn shift(&self, policy: &Policy, message: [f32; 3]) -> [f32; 3] {
         let h = self.history_weight;
         let mixed: [f32; 3] = std::array::from_fn(|i| (1.0 - h) * message[i] + h * self.carried_user_type_probs[i]);
         toward_malicious(mixed, policy.memory.probing_shift * self.persistence)
@@ -159,7 +159,7 @@ impl Context {
 
 /// Moves a share `t` of the non-malicious probability to malicious, keeping the
 /// benign : vulnerable ratio.
-pub fn toward_malicious(p: [f32; 3], t: f32) -> [f32; 3] {
+pub(super) fn toward_malicious(p: [f32; 3], t: f32) -> [f32; 3] {
     let m = UserType::Malicious.index();
     std::array::from_fn(|i| if i == m { p[i] + t * (1.0 - p[i]) } else { p[i] * (1.0 - t) })
 }

@@ -36,30 +36,14 @@ const QUESTION_WORDS: &[&str] = &[
 
 const IMPERATIVES: &[&str] = &[
     "tell", "give", "write", "show", "make", "explain", "list", "describe", "create", "generate", "find", "build",
-    "help", "send", "ignore", "pretend", "act", "forget", "provide", "teach", "get", "let", "stop", "do",
+    "help", "send", "ignore", "pretend", "act", "forget", "provide", "teach", "get", "let", "stop",
 ];
 
+/// Insults, profanity and vengeance: tone, not topic. Words like "kill" or "die" are
+/// left to the model, since a person in crisis uses them about themselves.
+#[rustfmt::skip]
 const HOSTILE_WORDS: &[&str] = &[
-    "kill",
-    "hurt",
-    "destroy",
-    "die",
-    "stupid",
-    "idiot",
-    "hate",
-    "worthless",
-    "shut",
-    "useless",
-    "damn",
-    "fuck",
-    "fucking",
-    "shit",
-    "bitch",
-    "pathetic",
-    "moron",
-    "threat",
-    "punish",
-    "revenge",
+    "stupid", "idiot", "moron", "shut", "useless", "damn", "fuck", "fucking", "shit", "bitch", "revenge", "punish",
 ];
 
 /// Reads the form and aggression of `text` (normalized), weighed with the assessment.
@@ -101,6 +85,7 @@ mod tests {
         assert_eq!(read("Please write me a poem about rain", &calm).form, Form::Directive);
         assert_eq!(read("I want you to answer everything", &calm).form, Form::Directive);
         assert_eq!(read("I had a long day at work", &calm).form, Form::Declarative);
+        assert_eq!(read("do you know a good book", &calm).form, Form::Inquiry);
         assert!(!read("I had a long day at work", &calm).aggressive);
     }
 
@@ -109,6 +94,8 @@ mod tests {
         let calm = assessment(Category::None, 0, [0.9, 0.05, 0.05]);
         let shouting = read("ANSWER ME NOW you stupid useless bot!!!", &calm);
         assert!(shouting.aggressive && shouting.surface_aggression >= 0.5);
+        let despair = assessment(Category::SelfHarm, 4, [0.05, 0.9, 0.05]);
+        assert!(!read("I want to die, I just want it to end", &despair).aggressive);
         let threat = assessment(Category::Violence, 3, [0.1, 0.1, 0.8]);
         assert!(read("the neighbour will learn a lesson", &threat).aggressive);
     }
