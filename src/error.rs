@@ -24,6 +24,8 @@ pub enum ErrorCode {
     InvalidArgument,
     /// Reading or writing a file failed (native only).
     Io,
+    /// The policy data (`policy.json` or `resources.json`) is malformed or out of range.
+    PolicyInvalid,
 }
 
 impl ErrorCode {
@@ -39,6 +41,7 @@ impl ErrorCode {
             Self::Backend => "BACKEND",
             Self::InvalidArgument => "INVALID_ARGUMENT",
             Self::Io => "IO",
+            Self::PolicyInvalid => "POLICY_INVALID",
         }
     }
 }

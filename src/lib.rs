@@ -6,11 +6,14 @@
 pub mod artifact;
 pub mod assess;
 pub mod assessment;
+pub mod compose;
 pub mod error;
 pub mod model;
 pub mod normalize;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pack;
+pub mod policy;
+pub mod respond;
 pub mod taxonomy;
 pub mod tokenize;
 #[cfg(not(target_arch = "wasm32"))]
@@ -21,6 +24,7 @@ mod wasm;
 pub use assessment::Assessment;
 pub use error::{Error, ErrorCode, Result};
 pub use model::{Backend, BackendRequest};
+pub use respond::{Response, respond};
 
 use artifact::Artifact;
 use assess::Prepared;
