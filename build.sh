@@ -50,10 +50,13 @@ model() {
   nacre=$(cli)
   mkdir -p www/model
   local sig
-  sig=$(cat "$nacre" "$cache/base/model.safetensors" | sha256sum | cut -c1-16)
+  sig=$(cat "$nacre" "$cache/base/model.safetensors" model/* | sha256sum | cut -c1-16)
   if [ "$(cat www/model/.built 2>/dev/null)" != "$sig" ]; then
     "$nacre" pack --base "$cache/base" --precision int8 --out www/model/encoder-int8.nacre
     "$nacre" pack --base "$cache/base" --precision f32 --out www/model/encoder-f32.nacre
+    # The shipped model: int8 encoder, the trained heads and the policy (committed in model/).
+    "$nacre" pack --base "$cache/base" --precision int8 --heads model/heads.nacre \
+      --policy model/policy.json --resources model/resources.json --out www/model/nacre-teacher.nacre
     echo "$sig" > www/model/.built
   fi
 }

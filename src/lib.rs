@@ -21,6 +21,7 @@ pub mod train;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
+pub use assess::MAX_CHARS;
 pub use assessment::Assessment;
 pub use error::{Error, ErrorCode, Result};
 pub use model::{Backend, BackendRequest};
@@ -29,7 +30,9 @@ pub use respond::{Response, respond};
 use artifact::Artifact;
 use assess::Prepared;
 use burn::tensor::Device;
+use compose::Resources;
 use model::{Encoder, EncoderConfig, Heads, HeadsConfig};
+use policy::{Conversation, Policy};
 use serde::{Deserialize, Serialize};
 use tokenize::Tokenizer;
 
@@ -45,6 +48,7 @@ pub struct Nacre {
     tokenizer: Tokenizer,
     encoder: Encoder,
     heads: Option<(Heads, Calibration)>,
+    policy: Option<(Policy, Resources)>,
     device: Device,
     backend: Backend,
     name: String,
@@ -66,10 +70,17 @@ impl Nacre {
         } else {
             None
         };
+        let policy = match (artifact.header.documents.get("policy"), artifact.header.documents.get("resources")) {
+            (Some(policy), Some(resources)) => {
+                Some((Policy::from_json(&policy.to_string())?, Resources::from_json(&resources.to_string())?))
+            }
+            _ => None,
+        };
         Ok(Self {
             tokenizer,
             encoder,
             heads,
+            policy,
             device,
             backend,
             name: artifact.header.name.clone(),
@@ -131,5 +142,26 @@ impl Nacre {
     pub async fn assess(&self, text: &str) -> Result<Assessment> {
         let prepared = self.prepare(text)?;
         Ok(self.assess_prepared(&[prepared]).await?.remove(0))
+    }
+
+    /// Decides with the shipped policy and composes the reply to an assessed `text` for a
+    /// user in `locale` (BCP 47, e.g. `en-GB`); the turn is remembered in `conversation`.
+    pub fn reply(
+        &self,
+        conversation: &mut Conversation,
+        assessment: &Assessment,
+        text: &str,
+        locale: &str,
+    ) -> Result<Response> {
+        let Some((policy, resources)) = &self.policy else {
+            return Err(Error::new(ErrorCode::InvalidArgument, "this model carries no policy: it cannot respond"));
+        };
+        Ok(respond::respond(policy, resources, conversation, assessment, text, locale))
+    }
+
+    /// Assesses `text`, then [`reply`](Self::reply).
+    pub async fn respond(&self, conversation: &mut Conversation, text: &str, locale: &str) -> Result<Response> {
+        let assessment = self.assess(text).await?;
+        self.reply(conversation, &assessment, text, locale)
     }
 }

@@ -2,7 +2,9 @@
 //! `tokenizer.json`, `config.json` of a Hugging Face BERT) on the native side.
 
 use crate::artifact::{Artifact, ArtifactWriter, Precision, Weights};
+use crate::compose::Resources;
 use crate::error::{Error, Result};
+use crate::policy::Policy;
 use crate::model::EncoderConfig;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -64,7 +66,8 @@ pub fn encoder_config(config_json: &[u8], max_len: usize) -> Result<EncoderConfi
     })
 }
 
-/// Packs the base encoder in `dir`, and the trained heads file if given, into artifact bytes.
+/// Packs the base encoder in `dir`, with the trained heads file and the policy and
+/// resources JSON if given, into artifact bytes. The policy files are validated first.
 pub fn pack_base(
     dir: &Path,
     name: &str,
@@ -72,6 +75,7 @@ pub fn pack_base(
     precision: Precision,
     max_len: usize,
     heads: Option<&[u8]>,
+    policy: Option<(&str, &str)>,
 ) -> Result<Vec<u8>> {
     let config = encoder_config(&std::fs::read(dir.join("config.json"))?, max_len)?;
     let tensors = read_safetensors(&std::fs::read(dir.join("model.safetensors"))?)?;
@@ -91,6 +95,12 @@ pub fn pack_base(
         for (name, document) in &heads.header.documents {
             writer.document(name, document.clone());
         }
+    }
+    if let Some((policy, resources)) = policy {
+        Policy::from_json(policy)?;
+        Resources::from_json(resources)?;
+        let json = |text: &str| serde_json::from_str(text).map_err(|e| Error::corrupt(e.to_string()));
+        writer.document("policy", json(policy)?).document("resources", json(resources)?);
     }
     Ok(writer.finish())
 }

@@ -1,9 +1,11 @@
 //! The JavaScript surface (wasm-bindgen), thin on purpose: argument checks, promises and
 //! errors as `NacreError` exceptions carrying the stable `code`. All work is in the core.
 
+use crate::policy::Conversation;
 use crate::{BackendRequest, Error, ErrorCode};
 use js_sys::{Float32Array, JsString, Promise, Reflect, Uint8Array};
 use serde::Deserialize;
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -38,10 +40,31 @@ struct LoadOptions {
     backend: BackendRequest,
 }
 
+#[derive(Deserialize, Default)]
+struct RespondOptions {
+    locale: Option<String>,
+}
+
+/// The browser's language (`navigator.language`, in pages and workers), else `en-US`.
+fn browser_locale() -> String {
+    Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|navigator| Reflect::get(&navigator, &"language".into()))
+        .ok()
+        .and_then(|language| language.as_string())
+        .unwrap_or_else(|| "en-US".into())
+}
+
+fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| js_error(Error::new(ErrorCode::Backend, e.to_string())))
+}
+
 /// A loaded Nacre model.
 #[wasm_bindgen(js_name = Nacre)]
 pub struct JsNacre {
     inner: Rc<crate::Nacre>,
+    conversation: Rc<RefCell<Conversation>>,
 }
 
 #[wasm_bindgen(js_class = Nacre)]
@@ -55,7 +78,7 @@ impl JsNacre {
                 .map_err(|e| js_error(Error::new(ErrorCode::InvalidArgument, e.to_string())))?
         };
         let nacre = crate::Nacre::load(&bytes.to_vec(), options.backend).await.map_err(js_error)?;
-        Ok(JsNacre { inner: Rc::new(nacre) })
+        Ok(JsNacre { inner: Rc::new(nacre), conversation: Rc::default() })
     }
 
     /// The backend in use: `"webgpu"` or `"cpu"`.
@@ -79,5 +102,45 @@ impl JsNacre {
             let vector = inner.embed(&text).await.map_err(js_error)?;
             Ok(Float32Array::from(vector.as_slice()).into())
         })
+    }
+
+    /// `await nacre.assess(text)`: the model's judgement (categories, user type, severity,
+    /// jailbreak, evidence) as a plain object.
+    pub fn assess(&self, text: JsValue) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let text = text_arg(&text)?;
+            to_js(&inner.assess(&text).await.map_err(js_error)?)
+        })
+    }
+
+    /// `await nacre.respond(text, { locale })`: the next turn of this page's conversation:
+    /// `{ decision: { strategy, resources, trace }, reply: { strategy, message, guidance, resources } }`.
+    /// Calls are answered in the order they were made.
+    pub fn respond(&self, text: JsValue, options: JsValue) -> Promise {
+        let (inner, conversation) = (Rc::clone(&self.inner), Rc::clone(&self.conversation));
+        future_to_promise(async move {
+            let text = text_arg(&text)?;
+            let options: RespondOptions = if options.is_undefined() || options.is_null() {
+                RespondOptions::default()
+            } else {
+                serde_wasm_bindgen::from_value(options)
+                    .map_err(|e| js_error(Error::new(ErrorCode::InvalidArgument, e.to_string())))?
+            };
+            let locale = options.locale.unwrap_or_else(browser_locale);
+            let assessment = inner.assess(&text).await.map_err(js_error)?;
+            let response = inner.reply(&mut conversation.borrow_mut(), &assessment, &text, &locale).map_err(js_error)?;
+            to_js(&response)
+        })
+    }
+
+    /// The conversation so far (the remembered turns; no message text is kept).
+    pub fn conversation(&self) -> Result<JsValue, JsValue> {
+        to_js(&*self.conversation.borrow())
+    }
+
+    /// Forgets the conversation.
+    pub fn reset(&self) {
+        *self.conversation.borrow_mut() = Conversation::new();
     }
 }

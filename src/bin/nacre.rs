@@ -5,7 +5,10 @@
 use nacre::artifact::Precision;
 use nacre::taxonomy::{Category, UserType};
 use nacre::train::{Recipe, dataset, metrics};
+use nacre::assess::Prepared;
+use nacre::policy::Conversation;
 use nacre::{Assessment, BackendRequest, Error, ErrorCode, Nacre, Result};
+use std::collections::HashMap;
 use serde_json::{Value, json};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -13,9 +16,12 @@ use std::path::{Path, PathBuf};
 const USAGE: &str = "usage:
   nacre assess [--model FILE] --jsonl        one {\"id\", \"text\"} per stdin line, one result per stdout line
   nacre assess [--model FILE] TEXT           a readable summary
+  nacre respond [--model FILE] --jsonl       as assess --jsonl, plus \"reply\" and \"trace\"; lines sharing
+                                             \"conversation\" are one conversation; \"locale\" per line or --locale
   nacre eval FILE [--model FILE] [--split S] metrics on a labelled JSONL file (schema of data/README.md)
   nacre train --data FILE --model ENCODER --out HEADS [--seed N] [--cache DIR]
-  nacre pack --base DIR --out FILE [--precision int8|f32] [--heads FILE] [--max-len N] [--name N] [--version V]
+  nacre pack --base DIR --out FILE [--precision int8|f32] [--heads FILE] [--policy FILE --resources FILE]
+             [--max-len N] [--name N] [--version V]
   nacre embed [--model FILE] [TEXT]          no TEXT: one text per stdin line, one JSON array per line out
 The model defaults to $NACRE_MODEL, else www/model/nacre-teacher.nacre.";
 
@@ -75,24 +81,13 @@ fn load(args: &Args) -> Result<(Nacre, Vec<u8>)> {
     Ok((pollster::block_on(Nacre::load(&bytes, BackendRequest::Cpu))?, bytes))
 }
 
-/// Until the policy lands: the documented rule from the heads alone.
-fn strategy(a: &Assessment, flagged: bool) -> &'static str {
-    match a.user_type {
-        UserType::Vulnerable => "support",
-        UserType::Malicious if flagged && a.severity >= 3 => "deter",
-        UserType::Malicious if flagged => "decline",
-        _ if flagged => "redirect",
-        _ if a.severity >= 1 => "answer_with_care",
-        _ => "answer",
-    }
-}
-
 fn probs<T: Copy>(names: &[T], values: &[f32], name: fn(T) -> &'static str) -> Value {
     names.iter().zip(values).map(|(&n, &p)| (name(n).to_string(), json!(p))).collect::<serde_json::Map<_, _>>().into()
 }
 
-/// The stable JSON form of one assessment.
-fn assessment_json(id: &Value, a: &Assessment, threshold: f32) -> Value {
+/// The stable JSON form of one assessment; `strategy` is the policy's choice for it
+/// as a first message.
+fn assessment_json(id: &Value, a: &Assessment, threshold: f32, strategy: &str) -> Value {
     let flagged = a.risk > threshold;
     json!({
         "id": id,
@@ -104,7 +99,7 @@ fn assessment_json(id: &Value, a: &Assessment, threshold: f32) -> Value {
         "user_type_probs": probs(&UserType::ALL, &a.user_type_probs, UserType::as_str),
         "severity": a.severity,
         "jailbreak": a.jailbreak,
-        "strategy": strategy(a, flagged),
+        "strategy": strategy,
         "evidence": a.evidence,
         "normalized": a.changes,
     })
@@ -114,34 +109,74 @@ fn error_json(id: &Value, e: &Error) -> Value {
     json!({"id": id, "error": {"code": e.code.as_str(), "message": e.message}})
 }
 
-/// One parsed input line: its id, and its prepared text or the error that line gets.
-fn parse_line(nacre: &Nacre, line: &str, number: usize) -> (Value, Result<nacre::assess::Prepared>) {
-    let value: Value = match serde_json::from_str(line) {
-        Ok(value) => value,
-        Err(e) => return (json!(null), Err(Error::new(ErrorCode::InvalidArgument, format!("line {number}: {e}")))),
-    };
-    let id = value.get("id").cloned().unwrap_or(Value::Null);
-    let prepared = match value.get("text").and_then(Value::as_str) {
-        Some(text) => nacre.prepare(text),
-        None => Err(Error::new(ErrorCode::InvalidArgument, format!("line {number}: no string \"text\""))),
-    };
-    (id, prepared)
+/// One input line of `assess --jsonl` / `respond --jsonl`.
+struct Line {
+    id: Value,
+    text: String,
+    conversation: Value,
+    locale: Option<String>,
+    /// The prepared text, or the error this line gets.
+    prepared: Result<Prepared>,
 }
 
-/// Assesses a chunk of lines in one batch; bad lines become error results in place.
-fn assess_lines(nacre: &Nacre, lines: &[(Value, Result<nacre::assess::Prepared>)]) -> Vec<Result<Assessment>> {
-    let ready: Vec<_> = lines.iter().filter_map(|(_, p)| p.as_ref().ok().cloned()).collect();
+fn parse_line(nacre: &Nacre, line: &str, number: usize) -> Line {
+    let bad = |message: &str| Error::new(ErrorCode::InvalidArgument, format!("line {number}: {message}"));
+    let value: Value = serde_json::from_str(line).unwrap_or(Value::Null);
+    let text = value.get("text").and_then(Value::as_str).map(String::from);
+    let prepared = match (&value, &text) {
+        (Value::Object(_), Some(text)) => nacre.prepare(text),
+        (Value::Object(_), None) => Err(bad("no string \"text\"")),
+        _ => Err(bad("not a JSON object")),
+    };
+    Line {
+        id: value.get("id").cloned().unwrap_or(Value::Null),
+        text: text.unwrap_or_default(),
+        conversation: value.get("conversation").cloned().unwrap_or(Value::Null),
+        locale: value.get("locale").and_then(Value::as_str).map(String::from),
+        prepared,
+    }
+}
+
+/// Assesses a chunk of lines in one batch; bad lines keep their error, in place.
+fn assess_lines(nacre: &Nacre, lines: &[Line]) -> Vec<Result<Assessment>> {
+    let ready: Vec<Prepared> = lines.iter().filter_map(|l| l.prepared.as_ref().ok().cloned()).collect();
     let mut done = match pollster::block_on(nacre.assess_prepared(&ready)) {
         Ok(all) => all.into_iter().map(Ok).collect::<Vec<_>>().into_iter(),
         Err(e) => vec![Err(e); ready.len()].into_iter(),
     };
     lines
         .iter()
-        .map(|(_, p)| match p {
+        .map(|l| match &l.prepared {
             Ok(_) => done.next().expect("one result per prepared text"),
             Err(e) => Err(e.clone()),
         })
         .collect()
+}
+
+/// Streams stdin lines in batches through `each` (line, its assessment) to stdout.
+fn stream(nacre: &Nacre, mut each: impl FnMut(&Line, Assessment) -> Result<Value>) -> Result<()> {
+    let stdin = std::io::stdin().lock();
+    let mut out = std::io::stdout().lock();
+    let mut lines = stdin.lines().enumerate().filter(|(_, l)| l.as_ref().map_or(true, |l| !l.trim().is_empty()));
+    loop {
+        let mut chunk = Vec::with_capacity(BATCH);
+        for (i, line) in lines.by_ref().take(BATCH) {
+            chunk.push(parse_line(nacre, &line?, i + 1));
+        }
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        for (line, result) in chunk.iter().zip(assess_lines(nacre, &chunk)) {
+            let json = result.and_then(|a| each(line, a)).unwrap_or_else(|e| error_json(&line.id, &e));
+            writeln!(out, "{json}")?;
+        }
+    }
+}
+
+fn locale(args: &Args, line: Option<&Line>) -> String {
+    line.and_then(|l| l.locale.clone())
+        .or_else(|| args.get("locale").map(String::from))
+        .unwrap_or_else(|| "en-US".into())
 }
 
 fn assess(args: &Args) -> Result<()> {
@@ -150,41 +185,53 @@ fn assess(args: &Args) -> Result<()> {
     if !args.has("jsonl") {
         let text = args.rest.first().ok_or_else(|| usage("give TEXT or --jsonl"))?;
         let a = pollster::block_on(nacre.assess(text))?;
+        let response = nacre.reply(&mut Conversation::new(), &a, text, &locale(args, None))?;
         let top = |probs: &[f32], names: Vec<&str>| {
             let mut pairs: Vec<_> = names.into_iter().zip(probs.iter().copied()).collect();
             pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
             pairs.iter().take(3).map(|(n, p)| format!("{n} {:.0}%", p * 100.0)).collect::<Vec<_>>().join(", ")
         };
-        let flagged = a.risk > threshold;
-        println!("{}", if flagged { "FLAGGED" } else { "not flagged" });
+        println!("{}", if a.risk > threshold { "FLAGGED" } else { "not flagged" });
         println!("risk       {:.3} (threshold {threshold:.3})", a.risk);
         println!("category   {}", top(&a.category_probs, Category::ALL.map(Category::as_str).to_vec()));
         println!("user       {}", top(&a.user_type_probs, UserType::ALL.map(UserType::as_str).to_vec()));
         println!("severity   {} of 4", a.severity);
         println!("jailbreak  {:.0}%", a.jailbreak * 100.0);
         println!("evidence   {}", a.evidence.join(", "));
-        println!("strategy   {}", strategy(&a, flagged));
+        println!("strategy   {}", response.decision.strategy.as_str());
+        if !response.reply.message.is_empty() {
+            println!("reply      {}", response.reply.message);
+        }
         return Ok(());
     }
-    let stdin = std::io::stdin().lock();
-    let mut out = std::io::stdout().lock();
-    let mut lines = stdin.lines().enumerate().filter(|(_, l)| l.as_ref().map_or(true, |l| !l.trim().is_empty()));
-    loop {
-        let mut chunk = Vec::with_capacity(BATCH);
-        for (i, line) in lines.by_ref().take(BATCH) {
-            chunk.push(parse_line(&nacre, &line?, i + 1));
-        }
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        for ((id, _), result) in chunk.iter().zip(assess_lines(&nacre, &chunk)) {
-            let line = match result {
-                Ok(a) => assessment_json(id, &a, threshold),
-                Err(e) => error_json(id, &e),
-            };
-            writeln!(out, "{line}")?;
-        }
-    }
+    stream(&nacre, |line, a| {
+        let response = nacre.reply(&mut Conversation::new(), &a, &line.text, &locale(args, Some(line)))?;
+        Ok(assessment_json(&line.id, &a, threshold, response.decision.strategy.as_str()))
+    })
+}
+
+/// `respond --jsonl`: the assess contract plus `reply` and `trace`; lines with the same
+/// `conversation` value are one conversation, in input order.
+fn respond(args: &Args) -> Result<()> {
+    let (nacre, _) = load(args)?;
+    let threshold = nacre.calibration().map_or(0.5, |c| c.flag_threshold);
+    let mut conversations: HashMap<String, Conversation> = HashMap::new();
+    stream(&nacre, |line, a| {
+        let key = match &line.conversation {
+            Value::Null => format!("line:{}", line.id),
+            other => other.to_string(),
+        };
+        let conversation = conversations.entry(key).or_default();
+        let response = nacre.reply(conversation, &a, &line.text, &locale(args, Some(line)))?;
+        let mut json = assessment_json(&line.id, &a, threshold, response.decision.strategy.as_str());
+        json["reply"] = json!({
+            "message": response.reply.message,
+            "guidance": response.reply.guidance,
+            "resources": response.reply.resources,
+        });
+        json["trace"] = serde_json::to_value(&response.decision.trace).expect("trace serializes");
+        Ok(json)
+    })
 }
 
 fn eval(args: &Args) -> Result<()> {
@@ -237,6 +284,11 @@ fn pack(args: &Args) -> Result<()> {
     };
     let max_len = args.get("max-len").unwrap_or("256").parse().map_err(|_| usage("--max-len must be a number"))?;
     let heads = args.get("heads").map(std::fs::read).transpose()?;
+    let policy = match (args.get("policy"), args.get("resources")) {
+        (Some(p), Some(r)) => Some((std::fs::read_to_string(p)?, std::fs::read_to_string(r)?)),
+        (None, None) => None,
+        _ => return Err(usage("--policy and --resources go together")),
+    };
     let bytes = nacre::pack::pack_base(
         &PathBuf::from(args.require("base")?),
         args.get("name").unwrap_or("nacre-teacher"),
@@ -244,6 +296,7 @@ fn pack(args: &Args) -> Result<()> {
         precision,
         max_len,
         heads.as_deref(),
+        policy.as_ref().map(|(p, r)| (p.as_str(), r.as_str())),
     )?;
     std::fs::write(args.require("out")?, &bytes)?;
     eprintln!("wrote {} ({} bytes)", args.require("out")?, bytes.len());
@@ -273,6 +326,7 @@ fn run() -> Result<()> {
     let args = Args::parse(raw);
     match command.as_str() {
         "assess" => assess(&args),
+        "respond" => respond(&args),
         "eval" => eval(&args),
         "train" => train(&args),
         "pack" => pack(&args),
