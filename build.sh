@@ -66,7 +66,8 @@ build() {
   # Its own target folder: the wasm build then never waits on a native build's lock.
   CARGO_TARGET_DIR=$cache/target-wasm wasm-pack build --release --target web --out-dir pkg --no-pack . -- --quiet 2>&1 | grep -v '^\[INFO\]' || true
   [ -f pkg/nacre_bg.wasm ] || { echo "wasm build failed" >&2; exit 1; }
-  # wasm-opt is slow under node: cache its output by the input's hash.
+  [ "${NACRE_WASM_OPT:-1}" = 1 ] || return 0
+  # wasm-opt is slow under node (minutes): cache its output by the input's hash.
   local hash opt
   hash=$(sha256sum pkg/nacre_bg.wasm | cut -c1-32)
   opt="$cache/wasm-opt/$hash.wasm"
@@ -96,6 +97,7 @@ case "${1:-}" in
   model) model ;;
   build) build ;;
   serve) setup; model; build; step serve; exec node scripts/serve.mjs "${PORT:-8080}" ;;
-  test) setup; model; native_tests; build; browser_tests ;;
+  # Tests run on the unoptimized wasm (same code; wasm-opt only shrinks it) unless NACRE_WASM_OPT=1.
+  test) setup; model; native_tests; NACRE_WASM_OPT=${NACRE_WASM_OPT:-0} build; browser_tests ;;
   *) sed -n '2,8p' "$0"; exit 2 ;;
 esac

@@ -103,6 +103,11 @@ impl Nacre {
         self.heads.as_ref().map(|(_, calibration)| *calibration)
     }
 
+    /// Whether the model carries the policy that `reply` and `respond` need.
+    pub fn has_policy(&self) -> bool {
+        self.policy.is_some()
+    }
+
     /// Normalizes and tokenizes one text (no model work).
     pub fn prepare(&self, text: &str) -> Result<Prepared> {
         assess::prepare(&self.tokenizer, text)

@@ -54,10 +54,10 @@ fn browser_locale() -> String {
         .unwrap_or_else(|| "en-US".into())
 }
 
+/// A plain JS object through JSON (64-bit hashes in the conversation become JS numbers).
 fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| js_error(Error::new(ErrorCode::Backend, e.to_string())))
+    let json = serde_json::to_string(value).map_err(|e| js_error(Error::new(ErrorCode::Backend, e.to_string())))?;
+    js_sys::JSON::parse(&json)
 }
 
 /// A loaded Nacre model.

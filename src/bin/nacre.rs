@@ -86,8 +86,8 @@ fn probs<T: Copy>(names: &[T], values: &[f32], name: fn(T) -> &'static str) -> V
 }
 
 /// The stable JSON form of one assessment; `strategy` is the policy's choice for it
-/// as a first message.
-fn assessment_json(id: &Value, a: &Assessment, threshold: f32, strategy: &str) -> Value {
+/// as a first message (null for a model without a policy).
+fn assessment_json(id: &Value, a: &Assessment, threshold: f32, strategy: Option<&str>) -> Value {
     let flagged = a.risk > threshold;
     json!({
         "id": id,
@@ -185,7 +185,6 @@ fn assess(args: &Args) -> Result<()> {
     if !args.has("jsonl") {
         let text = args.rest.first().ok_or_else(|| usage("give TEXT or --jsonl"))?;
         let a = pollster::block_on(nacre.assess(text))?;
-        let response = nacre.reply(&mut Conversation::new(), &a, text, &locale(args, None))?;
         let top = |probs: &[f32], names: Vec<&str>| {
             let mut pairs: Vec<_> = names.into_iter().zip(probs.iter().copied()).collect();
             pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -198,15 +197,21 @@ fn assess(args: &Args) -> Result<()> {
         println!("severity   {} of 4", a.severity);
         println!("jailbreak  {:.0}%", a.jailbreak * 100.0);
         println!("evidence   {}", a.evidence.join(", "));
-        println!("strategy   {}", response.decision.strategy.as_str());
-        if !response.reply.message.is_empty() {
-            println!("reply      {}", response.reply.message);
+        if nacre.has_policy() {
+            let response = nacre.reply(&mut Conversation::new(), &a, text, &locale(args, None))?;
+            println!("strategy   {}", response.decision.strategy.as_str());
+            if !response.reply.message.is_empty() {
+                println!("reply      {}", response.reply.message);
+            }
         }
         return Ok(());
     }
     stream(&nacre, |line, a| {
-        let response = nacre.reply(&mut Conversation::new(), &a, &line.text, &locale(args, Some(line)))?;
-        Ok(assessment_json(&line.id, &a, threshold, response.decision.strategy.as_str()))
+        let strategy = match nacre.has_policy() {
+            true => Some(nacre.reply(&mut Conversation::new(), &a, &line.text, &locale(args, Some(line)))?.decision.strategy),
+            false => None,
+        };
+        Ok(assessment_json(&line.id, &a, threshold, strategy.map(|s| s.as_str())))
     })
 }
 
@@ -223,7 +228,7 @@ fn respond(args: &Args) -> Result<()> {
         };
         let conversation = conversations.entry(key).or_default();
         let response = nacre.reply(conversation, &a, &line.text, &locale(args, Some(line)))?;
-        let mut json = assessment_json(&line.id, &a, threshold, response.decision.strategy.as_str());
+        let mut json = assessment_json(&line.id, &a, threshold, Some(response.decision.strategy.as_str()));
         json["reply"] = json!({
             "message": response.reply.message,
             "guidance": response.reply.guidance,

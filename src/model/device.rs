@@ -61,11 +61,22 @@ pub async fn select_device(request: BackendRequest) -> Result<(Device, Backend)>
 }
 
 #[cfg(target_arch = "wasm32")]
+thread_local! {
+    /// burn registers the WebGPU runtime once per page: later loads share that device.
+    static WEBGPU: std::cell::RefCell<Option<Device>> = const { std::cell::RefCell::new(None) };
+}
+
+#[cfg(target_arch = "wasm32")]
 async fn webgpu() -> Result<Device> {
-    Device::wgpu_options()
+    if let Some(device) = WEBGPU.with(|cell| cell.borrow().clone()) {
+        return Ok(device);
+    }
+    let device = Device::wgpu_options()
         .init_async()
         .await
-        .map_err(|e| Error::new(ErrorCode::BackendUnavailable, format!("WebGPU: {e}")))
+        .map_err(|e| Error::new(ErrorCode::BackendUnavailable, format!("WebGPU: {e}")))?;
+    WEBGPU.with(|cell| *cell.borrow_mut() = Some(device.clone()));
+    Ok(device)
 }
 
 #[cfg(not(target_arch = "wasm32"))]

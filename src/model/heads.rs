@@ -40,6 +40,7 @@ pub struct Heads {
     jailbreak: Linear,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 const NAMES: [&str; 5] = ["shared", "category", "user_type", "severity", "jailbreak"];
 
 impl Heads {

@@ -53,14 +53,15 @@ impl Rng {
     }
 }
 
-/// Inverse square-root frequency weights, normalized to mean 1 over the classes seen.
+/// Inverse square-root frequency weights, normalized to mean 1 over the classes seen;
+/// a class never seen gets 1 (it has no targets, and burn wants every weight positive).
 fn class_weights(targets: impl Iterator<Item = usize>, classes: usize) -> Vec<f32> {
     let mut counts = vec![0usize; classes];
     targets.for_each(|t| counts[t] += 1);
     let raw: Vec<f32> = counts.iter().map(|&c| if c == 0 { 0.0 } else { 1.0 / (c as f32).sqrt() }).collect();
     let seen = counts.iter().filter(|&&c| c > 0).count().max(1) as f32;
     let mean = raw.iter().sum::<f32>() / seen;
-    raw.iter().map(|w| w / mean).collect()
+    raw.iter().map(|w| if *w == 0.0 { 1.0 } else { w / mean }).collect()
 }
 
 fn targets(labels: &[&Labels], device: &Device, f: impl Fn(&Labels) -> usize) -> Tensor<1, Int> {
@@ -149,6 +150,6 @@ mod tests {
     fn rare_classes_weigh_more() {
         let w = class_weights([0, 0, 0, 0, 1].into_iter(), 3);
         assert!(w[1] > w[0]);
-        assert_eq!(w[2], 0.0);
+        assert_eq!(w[2], 1.0);
     }
 }
