@@ -73,7 +73,7 @@ build() {
   opt="$cache/wasm-opt/$hash.wasm"
   if [ ! -f "$opt" ]; then
     mkdir -p "$cache/wasm-opt"
-    wasm-opt -O2 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-simd --enable-reference-types --enable-multivalue \
       pkg/nacre_bg.wasm -o "$opt.tmp"
     mv "$opt.tmp" "$opt"
@@ -89,7 +89,7 @@ native_tests() {
 
 browser_tests() {
   step browser tests
-  node --test tests/browser/
+  NACRE_BIN="$CARGO_TARGET_DIR/release/nacre" node --test tests/browser/
 }
 
 case "${1:-}" in
