@@ -41,10 +41,15 @@ async fn read(tensor: Tensor<2>) -> Result<Vec<f32>> {
         .map_err(|e| Error::new(ErrorCode::Backend, format!("reading results: {e:?}")))
 }
 
+/// The padded encoder batch of prepared texts.
+fn batch(texts: &[Prepared], device: &Device) -> Batch {
+    let ids: Vec<&[u32]> = texts.iter().map(|t| t.ids.as_slice()).collect();
+    Batch::new(&ids, device)
+}
+
 /// Pooled sentence vectors of a batch, one row per text.
 pub async fn embed(encoder: &Encoder, texts: &[Prepared], device: &Device) -> Result<Vec<Vec<f32>>> {
-    let ids: Vec<Vec<u32>> = texts.iter().map(|t| t.ids.clone()).collect();
-    let pooled = encoder.forward(&Batch::new(&ids, device));
+    let pooled = encoder.forward(&batch(texts, device));
     let width = pooled.dims()[1];
     Ok(read(pooled).await?.chunks(width).map(<[f32]>::to_vec).collect())
 }
@@ -71,8 +76,7 @@ pub async fn assess(
     texts: &[Prepared],
     device: &Device,
 ) -> Result<Vec<Assessment>> {
-    let ids: Vec<Vec<u32>> = texts.iter().map(|t| t.ids.clone()).collect();
-    let batch = Batch::new(&ids, device);
+    let batch = batch(texts, device);
     let hidden = encoder.hidden_states(&batch);
     let [rows, seq, width] = hidden.dims();
     let probs = read(head_probs(heads, pool(hidden.clone(), &batch))).await?;

@@ -38,8 +38,8 @@ pub struct Batch {
 
 impl Batch {
     /// Pads `sequences` (each non-empty) to the longest one.
-    pub fn new(sequences: &[Vec<u32>], device: &Device) -> Self {
-        let len = sequences.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    pub fn new(sequences: &[&[u32]], device: &Device) -> Self {
+        let len = sequences.iter().map(|s| s.len()).max().unwrap_or(1).max(1);
         let mut ids = Vec::with_capacity(sequences.len() * len);
         let mut weights = Vec::with_capacity(sequences.len() * len);
         for sequence in sequences {
