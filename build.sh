@@ -64,7 +64,7 @@ model() {
 build() {
   step build
   # Its own target folder: the wasm build then never waits on a native build's lock.
-  CARGO_TARGET_DIR=$cache/target-wasm wasm-pack build --release --target web --out-dir pkg --no-pack . -- --quiet 2>&1 | grep -v '^\[INFO\]' || true
+  CARGO_TARGET_DIR=${NACRE_WASM_TARGET:-$cache/target-wasm} wasm-pack build --release --target web --out-dir pkg --no-pack . -- --quiet 2>&1 | grep -v '^\[INFO\]' || true
   [ -f pkg/nacre_bg.wasm ] || { echo "wasm build failed" >&2; exit 1; }
   [ "${NACRE_WASM_OPT:-1}" = 1 ] || return 0
   # wasm-opt is slow under node (minutes): cache its output by the input's hash.
