@@ -3,7 +3,7 @@
 
 use crate::assessment::Assessment;
 use crate::error::{Error, ErrorCode, Result};
-use crate::model::{Batch, CATEGORIES, Encoder, Heads, JAILBREAK, SEVERITIES, USER_TYPES, l2_normalize, pool};
+use crate::model::{Batch, CATEGORIES, Encoder, Heads, JAILBREAK, Logits, SEVERITIES, USER_TYPES, l2_normalize, pool};
 use crate::normalize::{Change, normalize};
 use crate::taxonomy::{Category, UserType};
 use crate::tokenize::Tokenizer;
@@ -54,9 +54,8 @@ pub async fn embed(encoder: &Encoder, texts: &[Prepared], device: &Device) -> Re
     Ok(read(pooled).await?.chunks(width).map(<[f32]>::to_vec).collect())
 }
 
-/// Probabilities of every head for pooled vectors `[batch, hidden]`, as one `[batch, WIDTH]` tensor.
-pub fn head_probs(heads: &Heads, pooled: Tensor<2>) -> Tensor<2> {
-    let logits = heads.forward(pooled);
+/// Probabilities of every head, as one `[batch, WIDTH]` tensor.
+pub fn head_probs(logits: Logits) -> Tensor<2> {
     Tensor::cat(
         vec![
             softmax(logits.category, 1),
@@ -79,7 +78,7 @@ pub async fn assess(
     let batch = batch(texts, device);
     let hidden = encoder.hidden_states(&batch);
     let [rows, seq, width] = hidden.dims();
-    let probs = read(head_probs(heads, pool(hidden.clone(), &batch))).await?;
+    let probs = read(head_probs(heads.forward(pool(hidden.clone(), &batch)))).await?;
     // Evidence: how strongly each token, on its own, points to the message's category.
     let tokens = l2_normalize(hidden.reshape([rows * seq, width]));
     let token_scores = log_softmax(heads.forward(tokens).category, 1);

@@ -80,22 +80,13 @@ pub fn pack_base(
     let config = encoder_config(&std::fs::read(dir.join("config.json"))?, max_len)?;
     let tensors = read_safetensors(&std::fs::read(dir.join("model.safetensors"))?)?;
     let mut writer = ArtifactWriter::new(name, version, &std::fs::read(dir.join("tokenizer.json"))?);
-    for (key, weights) in &tensors {
-        let key = key.strip_prefix("bert.").unwrap_or(key);
-        if key.starts_with("embeddings.") || key.starts_with("encoder.") {
-            writer.tensor(key, weights, precision);
-        }
-    }
     writer.document("encoder", serde_json::to_value(&config).expect("config serializes"));
-    if let Some(bytes) = heads {
-        let heads = Artifact::parse(bytes)?;
-        for name in heads.header.tensors.keys() {
-            writer.tensor(name, &heads.tensor(name)?, Precision::F32);
-        }
-        for (name, document) in &heads.header.documents {
-            writer.document(name, document.clone());
-        }
-    }
+    let base = tensors.into_iter().filter_map(|(key, weights)| {
+        let key = key.strip_prefix("bert.").unwrap_or(&key).to_string();
+        (key.starts_with("embeddings.") || key.starts_with("encoder.")).then_some((key, weights, precision))
+    });
+    let trained = heads.map(Artifact::parse).transpose()?;
+    write_model(&mut writer, base, trained.as_ref(), precision)?;
     if let Some((policy, resources)) = policy {
         Policy::from_json(policy)?;
         Resources::from_json(resources)?;
@@ -103,4 +94,47 @@ pub fn pack_base(
         writer.document("policy", json(policy)?).document("resources", json(resources)?);
     }
     Ok(writer.finish())
+}
+
+/// An encoder artifact with a trained file folded in, as `pack_base` would build it (the
+/// trained model exactly as it will ship; training calibrates on it).
+pub fn with_trained(encoder: &[u8], trained: &[u8]) -> Result<Vec<u8>> {
+    let encoder = Artifact::parse(encoder)?;
+    let header = &encoder.header;
+    let mut writer = ArtifactWriter::new(&header.name, &header.version, encoder.tokenizer_json());
+    for (name, document) in &header.documents {
+        writer.document(name, document.clone());
+    }
+    let base = header
+        .tensors
+        .iter()
+        .map(|(name, entry)| Ok((name.clone(), encoder.tensor(name)?, entry.precision)))
+        .collect::<Result<Vec<_>>>()?;
+    write_model(&mut writer, base, Some(&Artifact::parse(trained)?), Precision::I8)?;
+    Ok(writer.finish())
+}
+
+/// Writes the base tensors, then the trained file's tensors and documents: its `encoder.*`
+/// tensors (fine-tuned layers) replace the base's and are stored at `precision`; heads stay f32.
+fn write_model(
+    writer: &mut ArtifactWriter,
+    base: impl IntoIterator<Item = (String, Weights, Precision)>,
+    trained: Option<&Artifact>,
+    precision: Precision,
+) -> Result<()> {
+    let replaced = |name: &str| trained.is_some_and(|t| t.header.tensors.contains_key(name));
+    for (name, weights, precision) in base {
+        if !replaced(&name) {
+            writer.tensor(&name, &weights, precision);
+        }
+    }
+    let Some(trained) = trained else { return Ok(()) };
+    for name in trained.header.tensors.keys() {
+        let stored = if name.starts_with("encoder.") { precision } else { Precision::F32 };
+        writer.tensor(name, &trained.tensor(name)?, stored);
+    }
+    for (name, document) in &trained.header.documents {
+        writer.document(name, document.clone());
+    }
+    Ok(())
 }

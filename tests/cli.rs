@@ -2,6 +2,7 @@
 //! per-line errors), `nacre assess TEXT`, `nacre eval FILE`, and a training smoke test
 //! (deterministic with a seed, its output packs into a loadable model).
 
+use nacre::artifact::Artifact;
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
@@ -143,6 +144,14 @@ fn training_is_deterministic_and_its_heads_pack_into_a_working_model() {
         "",
     );
     assert_eq!(code, 0, "{err}");
+    // The fine-tuned top layer replaces the base layer in the packed model.
+    let trained = Artifact::parse(&first).unwrap();
+    let shipped = Artifact::parse(&std::fs::read(&packed).unwrap()).unwrap();
+    let name = "encoder.layer.5.output.dense.weight";
+    let (tuned, in_model) = (trained.tensor(name).unwrap(), shipped.tensor(name).unwrap());
+    let gap = tuned.values.iter().zip(&in_model.values).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    assert!(gap < 1e-5, "packed layer differs from the trained one by {gap}");
+    assert!(trained.header.tensors.contains_key("heads.category.weight"));
     let (code, out, err) = nacre(&["assess", "--model", packed.to_str().unwrap(), "--jsonl"], r#"{"id": 1, "text": "hi"}"#);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"flagged\""), "{out}");

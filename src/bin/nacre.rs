@@ -19,7 +19,7 @@ const USAGE: &str = "usage:
   nacre respond [--model FILE] --jsonl       as assess --jsonl, plus \"reply\" and \"trace\"; lines sharing
                                              \"conversation\" are one conversation; \"locale\" per line or --locale
   nacre eval FILE [--model FILE] [--split S] metrics on a labelled JSONL file (schema of data/README.md)
-  nacre train --data FILE --model ENCODER --out HEADS [--seed N] [--cache DIR]
+  nacre train --data FILE --model ENCODER --out TRAINED [--seed N] [--epochs N] [--tune-layers N] [--cache DIR]
   nacre pack --base DIR --out FILE [--precision int8|f32] [--heads FILE] [--policy FILE --resources FILE]
              [--max-len N] [--name N] [--version V]
   nacre embed [--model FILE] [TEXT]          no TEXT: one text per stdin line, one JSON array per line out
@@ -248,11 +248,8 @@ fn eval(args: &Args) -> Result<()> {
     };
     let (nacre, _) = load(args)?;
     let threshold = nacre.calibration().map_or(0.5, |c| c.flag_threshold);
-    let mut assessments = Vec::with_capacity(examples.len());
-    for chunk in examples.chunks(BATCH) {
-        let prepared = chunk.iter().map(|e| nacre.prepare(&e.text)).collect::<Result<Vec<_>>>()?;
-        assessments.extend(pollster::block_on(nacre.assess_prepared(&prepared))?);
-    }
+    let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+    let assessments = nacre::train::assess_all(&nacre, &texts)?;
     let labels: Vec<_> = examples.iter().map(|e| e.labels).collect();
     let report = metrics::evaluate(&assessments, &labels, threshold);
     if args.has("json") {
@@ -271,7 +268,12 @@ fn train(args: &Args) -> Result<()> {
         recipe.seed = seed.parse().map_err(|_| usage("--seed must be a number"))?;
     }
     if let Some(epochs) = args.get("epochs") {
-        recipe.max_epochs = epochs.parse().map_err(|_| usage("--epochs must be a number"))?;
+        let epochs: usize = epochs.parse().map_err(|_| usage("--epochs must be a number"))?;
+        recipe.heads.max_epochs = epochs;
+        recipe.joint.max_epochs = epochs;
+    }
+    if let Some(layers) = args.get("tune-layers") {
+        recipe.tuned_layers = layers.parse().map_err(|_| usage("--tune-layers must be a number"))?;
     }
     let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let started = std::time::Instant::now();

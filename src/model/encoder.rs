@@ -57,10 +57,16 @@ impl Batch {
             weights,
         }
     }
+
+    /// True where a position is padding, `[batch, seq]`.
+    pub(crate) fn padding(&self) -> Tensor<2, Bool> {
+        self.padding.clone()
+    }
 }
 
+/// One transformer layer (post-norm): self-attention, then the feed-forward block.
 #[derive(Module, Debug)]
-struct Layer {
+pub(crate) struct Layer {
     attention: MultiHeadAttention,
     attention_norm: LayerNorm,
     ffn_in: Linear,
@@ -69,7 +75,7 @@ struct Layer {
 }
 
 impl Layer {
-    fn load(loader: &Loader, config: &EncoderConfig, prefix: &str) -> Result<Self> {
+    pub(crate) fn load(loader: &Loader, config: &EncoderConfig, prefix: &str) -> Result<Self> {
         let (h, ffn) = (config.hidden_size, config.intermediate_size);
         let mut attention = MultiHeadAttentionConfig::new(h, config.num_heads)
             .with_dropout(0.0)
@@ -87,7 +93,28 @@ impl Layer {
         })
     }
 
-    fn forward(&self, x: Tensor<3>, padding: Tensor<2, Bool>) -> Tensor<3> {
+    /// The layer's weights in artifact form (Hugging Face names under `prefix`), for saving.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn weights(&self, prefix: &str) -> Result<Vec<(String, crate::artifact::Weights)>> {
+        use super::load::{linear_weights, norm_weights};
+        let a = &self.attention;
+        let mut out = Vec::new();
+        for (name, linear) in [
+            ("attention.self.query", &a.query),
+            ("attention.self.key", &a.key),
+            ("attention.self.value", &a.value),
+            ("attention.output.dense", &a.output),
+            ("intermediate.dense", &self.ffn_in),
+            ("output.dense", &self.ffn_out),
+        ] {
+            out.extend(linear_weights(&format!("{prefix}.{name}"), linear)?);
+        }
+        out.extend(norm_weights(&format!("{prefix}.attention.output.LayerNorm"), &self.attention_norm)?);
+        out.extend(norm_weights(&format!("{prefix}.output.LayerNorm"), &self.ffn_norm)?);
+        Ok(out)
+    }
+
+    pub(crate) fn forward(&self, x: Tensor<3>, padding: Tensor<2, Bool>) -> Tensor<3> {
         let attended = self.attention.forward(MhaInput::self_attn(x.clone()).mask_pad(padding));
         let x = self.attention_norm.forward(x + attended.context);
         let hidden = self.ffn_out.forward(gelu(self.ffn_in.forward(x.clone())));
@@ -130,21 +157,41 @@ impl Encoder {
 
     /// Token-level hidden states `[batch, seq, hidden]` of the last layer.
     pub fn hidden_states(&self, batch: &Batch) -> Tensor<3> {
+        self.lower_states(batch, self.layers.len())
+    }
+
+    /// Token-level hidden states after the embeddings and the first `layers` layers.
+    pub fn lower_states(&self, batch: &Batch, layers: usize) -> Tensor<3> {
         let [_, seq] = batch.ids.dims();
         let positions = self.positions.val().slice([0..seq]).unsqueeze_dim::<3>(0);
         let token_type = self.token_type.val().unsqueeze_dims::<3>(&[0, 1]);
         let mut x = self.norm.forward(self.words.forward(batch.ids.clone()) + positions + token_type);
-        for layer in &self.layers {
+        for layer in &self.layers[..layers.min(self.layers.len())] {
             x = layer.forward(x, batch.padding.clone());
         }
         x
+    }
+
+    /// The hidden size: the width of every token state.
+    pub fn width(&self) -> usize {
+        self.positions.val().dims()[1]
+    }
+
+    /// The number of transformer layers.
+    pub fn depth(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// The last `count` layers, for fine-tuning (the rest of the encoder is dropped).
+    pub(crate) fn into_top_layers(mut self, count: usize) -> Vec<Layer> {
+        let keep = self.layers.len().saturating_sub(count);
+        self.layers.split_off(keep)
     }
 
     /// Mean of the real tokens' hidden states, L2-normalized: `[batch, hidden]`.
     pub fn forward(&self, batch: &Batch) -> Tensor<2> {
         pool(self.hidden_states(batch), batch)
     }
-
 }
 
 /// Attention-masked mean pooling of hidden states, then L2 normalization.

@@ -87,3 +87,17 @@ pub(crate) fn linear_weights(prefix: &str, linear: &Linear) -> Result<Vec<(Strin
     }
     Ok(out)
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+/// A layer norm's weights in artifact form: `{prefix}.weight` and `{prefix}.bias`.
+pub(crate) fn norm_weights(prefix: &str, norm: &LayerNorm) -> Result<Vec<(String, Weights)>> {
+    let read = |tensor: Tensor<1>| -> Result<Weights> {
+        let values = tensor.into_data().try_to_vec::<f32>().map_err(|e| Error::corrupt(format!("{prefix}: {e:?}")))?;
+        Ok(Weights { shape: vec![values.len()], values })
+    };
+    let mut out = vec![(format!("{prefix}.weight"), read(norm.gamma.val())?)];
+    if let Some(beta) = &norm.beta {
+        out.push((format!("{prefix}.bias"), read(beta.val())?));
+    }
+    Ok(out)
+}

@@ -8,4 +8,5 @@ mod load;
 
 pub use device::{Backend, BackendRequest, select_device};
 pub use encoder::{Batch, Encoder, EncoderConfig, l2_normalize, pool};
+pub(crate) use encoder::Layer;
 pub use heads::{CATEGORIES, Heads, HeadsConfig, JAILBREAK, Logits, SEVERITIES, USER_TYPES};

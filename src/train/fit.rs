@@ -1,29 +1,80 @@
-//! Fitting the heads on frozen sentence vectors with burn's autodiff on the CPU:
-//! class-weighted cross-entropy on every head, AdamW, seeded shuffling, early
+//! Fitting with burn's autodiff on the CPU: the top encoder layers (fine-tuned from their
+//! pretrained weights) and the heads, on cached token states of the frozen lower layers.
+//! Class-weighted cross-entropy on every head, AdamW (a small learning rate for the
+//! layers, a larger one for the fresh heads), seeded length-bucketed batches, early
 //! stopping on the dev score.
 
 use super::dataset::Labels;
 use super::metrics::{Report, evaluate};
+use super::states::States;
 use crate::assess::{from_probs, head_probs};
-use crate::model::{CATEGORIES, Heads, HeadsConfig, JAILBREAK, SEVERITIES, USER_TYPES};
+use crate::model::{Batch, CATEGORIES, Heads, JAILBREAK, Layer, Logits, SEVERITIES, USER_TYPES, pool};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-/// Sentence vectors (row-major, `width` wide) with their labels.
+/// Some texts of the cached states with their labels.
 pub struct Split<'a> {
-    pub features: &'a [f32],
-    pub width: usize,
-    pub labels: &'a [Labels],
+    pub states: &'a States,
+    pub rows: Vec<usize>,
+    pub labels: Vec<Labels>,
 }
 
-/// Knobs of one training run.
+/// What is trained: the top encoder layers and the heads on their pooled output.
+#[derive(Module, Debug)]
+pub(crate) struct Tuned {
+    pub(crate) top: Vec<Layer>,
+    pub(crate) heads: Heads,
+}
+
+impl Tuned {
+    /// Logits of every head from the frozen layers' token states.
+    pub(crate) fn logits(&self, states: Tensor<3>, batch: &Batch) -> Logits {
+        self.heads.forward(top_pooled(&self.top, states, batch))
+    }
+}
+
+/// The top layers' pooled, normalized output for the frozen layers' token states.
+fn top_pooled(top: &[Layer], states: Tensor<3>, batch: &Batch) -> Tensor<2> {
+    pool(top.iter().fold(states, |x, layer| layer.forward(x, batch.padding())), batch)
+}
+
+/// The pooled output of `top` (not trained) for every text of `states`, as one-token states.
+pub(crate) fn pooled(top: &[Layer], states: &States, device: &Device) -> States {
+    let texts = states.texts();
+    let mut order: Vec<usize> = (0..texts).collect();
+    order.sort_by_key(|&i| states.len(i));
+    let mut rows: Vec<Vec<f32>> = vec![Vec::new(); texts];
+    for chunk in order.chunks(64) {
+        let (x, batch) = states.batch(chunk, device);
+        let vectors = top_pooled(top, x, &batch).into_data().try_to_vec::<f32>().expect("f32 vectors");
+        let width = vectors.len() / chunk.len();
+        for (&i, vector) in chunk.iter().zip(vectors.chunks(width)) {
+            rows[i] = vector.to_vec();
+        }
+    }
+    let width = rows.first().map_or(0, Vec::len);
+    States::from_vectors(rows.concat(), width)
+}
+
+/// Knobs of one training run: first the heads alone on the pooled output of the
+/// untouched encoder (cheap, many epochs), then the top layers and the heads together.
 #[derive(Debug, Clone)]
 pub struct Recipe {
     pub seed: u64,
     pub hidden: usize,
+    /// How many of the encoder's top layers are fine-tuned (0: heads only).
+    pub tuned_layers: usize,
+    pub heads: Stage,
+    pub joint: Stage,
+}
+
+/// Knobs of one training stage.
+#[derive(Debug, Clone)]
+pub struct Stage {
     pub learning_rate: f64,
+    pub layer_learning_rate: f64,
     pub batch: usize,
     pub max_epochs: usize,
     pub patience: usize,
@@ -31,7 +82,13 @@ pub struct Recipe {
 
 impl Default for Recipe {
     fn default() -> Self {
-        Self { seed: 17, hidden: 256, learning_rate: 2e-3, batch: 64, max_epochs: 80, patience: 10 }
+        Self {
+            seed: 17,
+            hidden: 256,
+            tuned_layers: 2,
+            heads: Stage { learning_rate: 2e-3, layer_learning_rate: 0.0, batch: 64, max_epochs: 80, patience: 10 },
+            joint: Stage { learning_rate: 2e-4, layer_learning_rate: 5e-5, batch: 32, max_epochs: 3, patience: 1 },
+        }
     }
 }
 
@@ -69,65 +126,97 @@ fn targets(labels: &[&Labels], device: &Device, f: impl Fn(&Labels) -> usize) ->
     Tensor::from_data(TensorData::new(values, [labels.len()]), device)
 }
 
-/// Head probabilities for every row of a split, as assessments.
-pub fn predict(heads: &Heads, split: &Split, device: &Device) -> Vec<crate::Assessment> {
-    let rows = split.labels.len();
-    let x = Tensor::<2>::from_data(TensorData::new(split.features.to_vec(), [rows, split.width]), device);
-    let probs = head_probs(heads, x).into_data().try_to_vec::<f32>().expect("f32 probabilities");
-    let width = CATEGORIES + USER_TYPES + SEVERITIES + JAILBREAK;
-    probs.chunks(width).map(|row| from_probs(row, Vec::new())).collect()
+/// Batches of positions `0..lens.len()` of similar length (little padding), in a seeded order.
+fn batches(lens: &[usize], size: usize, rng: &mut Rng) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..lens.len()).collect();
+    rng.shuffle(&mut order);
+    for pool in order.chunks_mut(size * 16) {
+        pool.sort_by_key(|&i| lens[i]);
+    }
+    let mut batches: Vec<Vec<usize>> = order.chunks(size).map(<[usize]>::to_vec).collect();
+    rng.shuffle(&mut batches);
+    batches
 }
 
-/// Trains heads on `train`, keeping the epoch with the best dev score. Returns the
-/// heads (on a plain CPU device), the dev report of that epoch and the epochs run.
-pub fn fit(train: &Split, dev: &Split, recipe: &Recipe, log: &mut dyn FnMut(&str)) -> (Heads, Report, usize) {
+/// Head probabilities for every text of a split, as assessments (in split order).
+pub(crate) fn predict(tuned: &Tuned, split: &Split, device: &Device) -> Vec<crate::Assessment> {
+    let width = CATEGORIES + USER_TYPES + SEVERITIES + JAILBREAK;
+    let mut order: Vec<usize> = (0..split.rows.len()).collect();
+    order.sort_by_key(|&i| split.states.len(split.rows[i]));
+    let mut out = vec![None; order.len()];
+    for chunk in order.chunks(64) {
+        let rows: Vec<usize> = chunk.iter().map(|&i| split.rows[i]).collect();
+        let (states, batch) = split.states.batch(&rows, device);
+        let probs = head_probs(tuned.logits(states, &batch)).into_data().try_to_vec::<f32>().expect("f32 probabilities");
+        for (&i, row) in chunk.iter().zip(probs.chunks(width)) {
+            out[i] = Some(from_probs(row, Vec::new()));
+        }
+    }
+    out.into_iter().map(|a| a.expect("every row predicted")).collect()
+}
+
+/// Trains `tuned` (made on `device`, an autodiff device) on `train`, keeping the epoch with
+/// the best dev score. Returns that model (without autodiff), its dev report and the epochs run.
+pub(crate) fn fit(
+    mut tuned: Tuned,
+    train: &Split,
+    dev: &Split,
+    recipe: &Stage,
+    seed: u64,
+    device: &Device,
+    log: &mut dyn FnMut(&str),
+) -> (Tuned, Report, usize) {
     let plain = Device::flex();
-    let device = plain.clone().autodiff();
-    device.seed(recipe.seed);
-    let config = HeadsConfig { input: train.width, hidden: recipe.hidden };
-    let mut heads = Heads::new(&config, &device);
-    let mut optimizer = AdamWConfig::new().with_weight_decay(1e-4).init();
+    let mut layer_optimizer = AdamWConfig::new().with_weight_decay(1e-2).init();
+    let mut head_optimizer = AdamWConfig::new().with_weight_decay(1e-4).init();
     let weights = |f: fn(&Labels) -> usize, classes| class_weights(train.labels.iter().map(f), classes);
-    let loss_of = |w: Vec<f32>| CrossEntropyLossConfig::new().with_weights(Some(w)).init(&device);
+    let loss_of = |w: Vec<f32>| CrossEntropyLossConfig::new().with_weights(Some(w)).init(device);
     let category_loss = loss_of(weights(|l| l.category.index(), CATEGORIES));
     let user_loss = loss_of(weights(|l| l.user_type.index(), USER_TYPES));
     let severity_loss = loss_of(weights(|l| l.severity as usize, SEVERITIES));
     let jailbreak_loss = loss_of(weights(|l| l.jailbreak as usize, JAILBREAK));
-    let mut rng = Rng(recipe.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let mut order: Vec<usize> = (0..train.labels.len()).collect();
-    let mut best = (f32::MIN, heads.valid(), None::<Report>, 0usize);
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let lens: Vec<usize> = train.rows.iter().map(|&i| train.states.len(i)).collect();
+    // Epoch 0 is the model as given: a stage that only makes it worse keeps it unchanged.
+    let valid = tuned.valid();
+    let initial = evaluate(&predict(&valid, dev, &plain), &dev.labels, 0.5);
+    let mut best = (initial.score(), valid, initial, 0usize);
     let mut epoch = 0;
     while epoch < recipe.max_epochs && epoch - best.3 <= recipe.patience {
         epoch += 1;
-        rng.shuffle(&mut order);
-        for chunk in order.chunks(recipe.batch) {
-            let mut x = Vec::with_capacity(chunk.len() * train.width);
-            for &i in chunk {
-                x.extend_from_slice(&train.features[i * train.width..(i + 1) * train.width]);
-            }
+        let started = std::time::Instant::now();
+        for chunk in batches(&lens, recipe.batch, &mut rng) {
+            let rows: Vec<usize> = chunk.iter().map(|&i| train.rows[i]).collect();
             let labels: Vec<&Labels> = chunk.iter().map(|&i| &train.labels[i]).collect();
-            let x = Tensor::<2>::from_data(TensorData::new(x, [chunk.len(), train.width]), &device);
-            let logits = heads.forward(x);
-            let loss = category_loss.forward(logits.category, targets(&labels, &device, |l| l.category.index()))
-                + user_loss.forward(logits.user_type, targets(&labels, &device, |l| l.user_type.index()))
-                + severity_loss.forward(logits.severity, targets(&labels, &device, |l| l.severity as usize)) * 0.5
-                + jailbreak_loss.forward(logits.jailbreak, targets(&labels, &device, |l| l.jailbreak as usize)) * 0.5;
-            let grads = GradientsParams::from_grads(loss.backward(), &heads);
-            heads = optimizer.step(recipe.learning_rate, heads, grads);
+            let (states, batch) = train.states.batch(&rows, device);
+            let logits = tuned.logits(states, &batch);
+            let loss = category_loss.forward(logits.category, targets(&labels, device, |l| l.category.index()))
+                + user_loss.forward(logits.user_type, targets(&labels, device, |l| l.user_type.index()))
+                + severity_loss.forward(logits.severity, targets(&labels, device, |l| l.severity as usize)) * 0.5
+                + jailbreak_loss.forward(logits.jailbreak, targets(&labels, device, |l| l.jailbreak as usize)) * 0.5;
+            let mut grads = loss.backward();
+            let head_grads = GradientsParams::from_module(&mut grads, &tuned.heads);
+            let layer_grads = GradientsParams::from_module(&mut grads, &tuned.top);
+            let Tuned { top, heads } = tuned;
+            tuned = Tuned {
+                top: layer_optimizer.step(recipe.layer_learning_rate, top, layer_grads),
+                heads: head_optimizer.step(recipe.learning_rate, heads, head_grads),
+            };
         }
-        let valid = heads.valid();
-        let report = evaluate(&predict(&valid, dev, &plain), dev.labels, 0.5);
+        let valid = tuned.valid();
+        let report = evaluate(&predict(&valid, dev, &plain), &dev.labels, 0.5);
         let score = report.score();
         log(&format!(
-            "epoch {epoch:3}: dev score {score:.4} (unsafe F1 {:.3}, user F1 {:.3}, vulnerable recall {:.3}, category F1 {:.3}, benign FF {:.3}, borderline FF {:.3})",
+            "epoch {epoch:3} ({:.0} s): dev score {score:.4} (unsafe F1 {:.3}, user F1 {:.3}, vulnerable recall {:.3}, category F1 {:.3}, benign FF {:.3}, borderline FF {:.3})",
+            started.elapsed().as_secs_f32(),
             report.unsafe_f1, report.user_type_macro_f1, report.vulnerable_recall, report.category_macro_f1,
             report.benign_false_flag, report.borderline_false_flag
         ));
         if score > best.0 {
-            best = (score, valid, Some(report), epoch);
+            best = (score, valid, report, epoch);
         }
     }
-    (best.1, best.2.expect("at least one epoch"), epoch)
+    (best.1, best.2, epoch)
 }
 
 #[cfg(test)]
@@ -144,6 +233,19 @@ mod tests {
         assert_ne!(a, (0..50).collect::<Vec<_>>());
         a.sort();
         assert_eq!(a, (0..50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn batches_cover_every_row_once_and_group_similar_lengths() {
+        let lens: Vec<usize> = (0..1000).map(|i| (i * 37) % 200 + 1).collect();
+        let batches = batches(&lens, 32, &mut Rng(3));
+        assert!(batches.iter().all(|b| !b.is_empty() && b.len() <= 32));
+        let mut seen: Vec<usize> = batches.concat();
+        seen.sort();
+        assert_eq!(seen, (0..1000).collect::<Vec<_>>());
+        let spread = |b: &Vec<usize>| b.iter().map(|&i| lens[i]).max().unwrap() - b.iter().map(|&i| lens[i]).min().unwrap();
+        let mean_spread = batches.iter().map(spread).sum::<usize>() as f32 / batches.len() as f32;
+        assert!(mean_spread < 40.0, "batches mix lengths: mean spread {mean_spread}");
     }
 
     #[test]

@@ -1,54 +1,26 @@
-//! `nacre train`: reads the labelled data, embeds every text with the (frozen) encoder
-//! of a model artifact, fits the heads, picks the flag threshold on dev, and writes the
-//! small heads file that `nacre pack --heads` folds into the shipped artifact.
+//! `nacre train`: reads the labelled data, runs the frozen lower encoder layers once
+//! (cached), fine-tunes the top layers with the heads, picks the flag threshold on dev
+//! with the model exactly as it ships, and writes the small trained file (heads and tuned
+//! layers) that `nacre pack --heads` folds into the shipped artifact.
 
 pub mod dataset;
 mod fit;
 pub mod metrics;
+mod states;
 
-pub use fit::Recipe;
+pub use fit::{Recipe, Stage};
 
-use crate::artifact::{ArtifactWriter, Precision};
+use crate::artifact::{Artifact, ArtifactWriter, Precision};
 use crate::error::Result;
-use crate::{Calibration, Nacre};
+use crate::model::{Encoder, EncoderConfig, Heads, HeadsConfig};
+use crate::{BackendRequest, Calibration, Nacre};
+use burn::module::Module;
+use burn::tensor::Device;
 use dataset::{Example, Labels};
-use fit::{Split, fit, predict};
+use fit::{Split, Tuned, fit, pooled};
 use metrics::{Report, evaluate};
-use sha2::{Digest, Sha256};
+use states::States;
 use std::path::Path;
-
-/// Texts per encoder batch when embedding the data set.
-const BATCH: usize = 32;
-
-/// Sentence vectors of `texts` (row-major), computed in length-sorted batches and cached
-/// under `cache` keyed by the model and the texts.
-pub fn features(nacre: &Nacre, model_bytes: &[u8], texts: &[&str], cache: &Path) -> Result<(Vec<f32>, usize)> {
-    let mut key = Sha256::new();
-    key.update(Sha256::digest(model_bytes));
-    texts.iter().for_each(|t| key.update([t.as_bytes(), b"\0"].concat()));
-    let path = cache.join(format!("features-{}.f32", hex(&key.finalize()[..12])));
-    if let Ok(bytes) = std::fs::read(&path) {
-        let values: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-        if !texts.is_empty() && values.len() % texts.len() == 0 {
-            return Ok((values.clone(), values.len() / texts.len()));
-        }
-    }
-    let prepared = texts.iter().map(|t| nacre.prepare(t)).collect::<Result<Vec<_>>>()?;
-    let mut order: Vec<usize> = (0..texts.len()).collect();
-    order.sort_by_key(|&i| prepared[i].ids.len());
-    let mut rows = vec![Vec::new(); texts.len()];
-    for chunk in order.chunks(BATCH) {
-        let batch: Vec<_> = chunk.iter().map(|&i| prepared[i].clone()).collect();
-        for (&i, vector) in chunk.iter().zip(pollster::block_on(nacre.embed_prepared(&batch))?) {
-            rows[i] = vector;
-        }
-    }
-    let width = rows.first().map_or(0, Vec::len);
-    let values: Vec<f32> = rows.concat();
-    std::fs::create_dir_all(cache)?;
-    std::fs::write(&path, values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>())?;
-    Ok((values, width))
-}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -87,42 +59,84 @@ pub fn train(
     cache: &Path,
     log: &mut dyn FnMut(&str),
 ) -> Result<Trained> {
+    let depth = nacre.encoder.depth();
+    let tuned_layers = recipe.tuned_layers.min(depth);
+    let frozen = depth - tuned_layers;
     let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
-    log(&format!("embedding {} texts", texts.len()));
-    let (all, width) = features(nacre, model_bytes, &texts, cache)?;
-    let select = |split: &str| {
-        let (mut features, mut labels) = (Vec::new(), Vec::new());
-        for (i, example) in examples.iter().enumerate().filter(|(_, e)| e.split == split) {
-            features.extend_from_slice(&all[i * width..(i + 1) * width]);
-            labels.push(example.labels);
-        }
-        (features, labels)
+    log(&format!("token states of {} texts after {frozen} frozen layers", texts.len()));
+    let states = States::compute(nacre, model_bytes, &texts, frozen, cache)?;
+    let split = |states, name: &str| {
+        let rows: Vec<usize> = (0..examples.len()).filter(|&i| examples[i].split == name).collect();
+        let labels = rows.iter().map(|&i| examples[i].labels).collect();
+        Split { states, rows, labels }
     };
-    let (train_x, train_y) = select("train");
-    let (dev_x, dev_y) = select("dev");
-    log(&format!("train {} rows, dev {} rows", train_y.len(), dev_y.len()));
-    let train_split = Split { features: &train_x, width, labels: &train_y };
-    let dev_split = Split { features: &dev_x, width, labels: &dev_y };
-    let (heads, _, epochs) = fit(&train_split, &dev_split, recipe, log);
-    let dev_predictions = predict(&heads, &dev_split, &burn::tensor::Device::flex());
-    let calibration = Calibration { flag_threshold: pick_threshold(&dev_predictions, &dev_y) };
-    let dev = evaluate(&dev_predictions, &dev_y, calibration.flag_threshold);
-    let mut writer = ArtifactWriter::new("nacre-heads", env!("CARGO_PKG_VERSION"), b"");
-    for (name, weights) in heads.weights()? {
-        writer.tensor(&name, &weights, Precision::F32);
+    let (train_split, dev_split) = (split(&states, "train"), split(&states, "dev"));
+    log(&format!("train {} rows, dev {} rows; tuning {tuned_layers} layers", train_split.rows.len(), dev_split.rows.len()));
+
+    let device = Device::flex().autodiff();
+    device.seed(recipe.seed);
+    let artifact = Artifact::parse(model_bytes)?;
+    let config: EncoderConfig = artifact.document("encoder")?;
+    let heads_config = HeadsConfig { input: config.hidden_size, hidden: recipe.hidden };
+    let top = Encoder::load(&config, &artifact, &device)?.into_top_layers(tuned_layers);
+
+    log("stage 1: the heads alone on the untouched encoder's output");
+    let vectors = pooled(&top.valid(), &states, &Device::flex());
+    let alone = Tuned { top: Vec::new(), heads: Heads::new(&heads_config, &device) };
+    let (alone, _, head_epochs) =
+        fit(alone, &split(&vectors, "train"), &split(&vectors, "dev"), &recipe.heads, recipe.seed, &device, log);
+    log(&format!("stage 2: the top {tuned_layers} layers and the heads together"));
+    let initial = Tuned { top, heads: alone.heads.train() };
+    let (tuned, _, joint_epochs) = fit(initial, &train_split, &dev_split, &recipe.joint, recipe.seed, &device, log);
+    let epochs = head_epochs + joint_epochs;
+
+    let file = |calibration: Calibration, dev: Option<&Report>| -> Result<Vec<u8>> {
+        let mut writer = ArtifactWriter::new("nacre-heads", env!("CARGO_PKG_VERSION"), b"");
+        for (name, weights) in tuned.heads.weights()? {
+            writer.tensor(&name, &weights, Precision::F32);
+        }
+        for (j, layer) in tuned.top.iter().enumerate() {
+            for (name, weights) in layer.weights(&format!("encoder.layer.{}", frozen + j))? {
+                writer.tensor(&name, &weights, Precision::I8);
+            }
+        }
+        writer
+            .document("heads", serde_json::to_value(&heads_config).expect("serializes"))
+            .document("calibration", serde_json::to_value(calibration).expect("serializes"))
+            .document(
+                "training",
+                serde_json::json!({
+                    "recipe": format!("{recipe:?}"),
+                    "tuned_layers": (frozen..depth).collect::<Vec<_>>(),
+                    "epochs": epochs,
+                    "train_rows": train_split.rows.len(),
+                    "dev_rows": dev_split.rows.len(),
+                    "dev": dev,
+                }),
+            );
+        Ok(writer.finish())
+    };
+    // Calibrate on the model as it ships (int8 layers, the inference path), not on the training copy.
+    let draft = file(Calibration { flag_threshold: 0.5 }, None)?;
+    let shipped = pollster::block_on(Nacre::load(&crate::pack::with_trained(model_bytes, &draft)?, BackendRequest::Cpu))?;
+    let dev_texts: Vec<&str> = dev_split.rows.iter().map(|&i| texts[i]).collect();
+    let dev_predictions = assess_all(&shipped, &dev_texts)?;
+    let calibration = Calibration { flag_threshold: pick_threshold(&dev_predictions, &dev_split.labels) };
+    let dev = evaluate(&dev_predictions, &dev_split.labels, calibration.flag_threshold);
+    Ok(Trained { heads_file: file(calibration, Some(&dev))?, dev, epochs })
+}
+
+/// Assessments of many texts, batched by length, in input order.
+pub fn assess_all(nacre: &Nacre, texts: &[&str]) -> Result<Vec<crate::Assessment>> {
+    let prepared = texts.iter().map(|t| nacre.prepare(t)).collect::<Result<Vec<_>>>()?;
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| prepared[i].ids.len());
+    let mut out = vec![None; texts.len()];
+    for chunk in order.chunks(32) {
+        let batch: Vec<_> = chunk.iter().map(|&i| prepared[i].clone()).collect();
+        for (&i, assessment) in chunk.iter().zip(pollster::block_on(nacre.assess_prepared(&batch))?) {
+            out[i] = Some(assessment);
+        }
     }
-    writer
-        .document("heads", serde_json::json!({"input": width, "hidden": recipe.hidden}))
-        .document("calibration", serde_json::to_value(calibration).expect("serializes"))
-        .document(
-            "training",
-            serde_json::json!({
-                "recipe": format!("{recipe:?}"),
-                "epochs": epochs,
-                "train_rows": train_y.len(),
-                "dev_rows": dev_y.len(),
-                "dev": dev,
-            }),
-        );
-    Ok(Trained { heads_file: writer.finish(), dev, epochs })
+    Ok(out.into_iter().map(|a| a.expect("every text assessed")).collect())
 }
