@@ -1,5 +1,7 @@
 // A small static server for the page: `/pkg/…` from pkg/, everything else from www/.
-// Serves .wasm as application/wasm and sets cross-origin isolation headers.
+// Serves .wasm as application/wasm, sets cross-origin isolation headers, and gives every
+// script the page's Content-Security-Policy as a header: a worker's policy comes from its
+// script's response (the pages carry the same policy in a meta tag, so it travels with them).
 // Usage: node scripts/serve.mjs [port]   (or import { serve } for tests)
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
@@ -13,13 +15,28 @@ const types = {
   ".js": "text/javascript; charset=utf-8",
   ".mjs": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
+  ".json": "application/json; charset=utf-8",
   ".wasm": "application/wasm",
   ".nacre": "application/octet-stream",
   ".png": "image/png",
   ".svg": "image/svg+xml",
   ".ts": "text/plain; charset=utf-8",
+  ".md": "text/plain; charset=utf-8",
 };
+
+/** Same origin only: no connection, script, worker, style or image from anywhere else. */
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join("; ");
+const SCRIPTS = new Set([".js", ".mjs"]);
 
 function locate(urlPath) {
   const path = decodeURIComponent(urlPath.split("?")[0]);
@@ -43,6 +60,9 @@ async function handle(req, res) {
       "Cache-Control": "no-cache",
       "Cross-Origin-Opener-Policy": "same-origin",
       "Cross-Origin-Embedder-Policy": "require-corp",
+      "X-Content-Type-Options": "nosniff",
+      "Referrer-Policy": "no-referrer",
+      ...(SCRIPTS.has(extname(file)) && { "Content-Security-Policy": CSP }),
     });
     res.end(req.method === "HEAD" ? undefined : body);
   } catch {
