@@ -53,7 +53,9 @@ async function start() {
   });
   const { backend, model, cached } = nacre.info;
   $("loading").hidden = true;
-  status.textContent = `Ready: ${model} on ${backend === "webgpu" ? "WebGPU" : "the CPU"}${cached ? " (from the cache)" : ""}.`;
+  $("engine").textContent = `${model} on ${backend === "webgpu" ? "WebGPU" : "the CPU"}, ${cached ? "loaded from the cache" : "downloaded"}`;
+  $("engine").hidden = false;
+  status.textContent = "Ready.";
   Object.assign(document.body.dataset, { ready: "", backend, cached: String(cached) });
   setEnabled(true);
   form.addEventListener("submit", (event) => {

@@ -3,12 +3,9 @@
 // manifest (`manifest.json` beside the model, written by `./build.sh model`) names each
 // artifact's sha256 and size; without an entry for the model it is downloaded every time.
 
-const CACHE = "nacre-models";
+import { nacreError } from "./nacre-error.js";
 
-/** An `Error` with a stable `code`, like the wasm module's `NacreError`. */
-export function nacreError(code, message) {
-  return Object.assign(new Error(message), { name: "NacreError", code });
-}
+const CACHE = "nacre-models";
 
 /** `{ sha256, bytes }` for the model at `url` from its manifest, or null. */
 async function version(url) {
@@ -63,13 +60,28 @@ async function sha256(bytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Keeps one version per model URL (older ones are dropped); a full disk only costs the cache. */
+async function store(cache, url, key, bytes) {
+  try {
+    for (const old of await cache.keys()) {
+      const unversioned = new URL(old.url);
+      unversioned.searchParams.delete("sha256");
+      if (unversioned.href === new URL(url).href) await cache.delete(old);
+    }
+    await cache.put(key, new Response(bytes, { headers: { "Content-Type": "application/octet-stream" } }));
+  } catch {
+    // QuotaExceededError and the like: the model still loads, it is just downloaded next time.
+  }
+}
+
 /**
  * The model at `url` as `{ bytes, cached }`; `onProgress(loaded, total)` follows the
  * download (once, complete, on a cache hit).
  */
 export async function fetchModel(url, onProgress) {
   const known = await version(url);
-  const cache = known && globalThis.caches ? await caches.open(CACHE) : null;
+  // Cache Storage may be missing (insecure origin) or refused (storage blocked): no caching then.
+  const cache = known ? await globalThis.caches?.open(CACHE).catch(() => null) : null;
   const key = known && versioned(url, known.sha256);
   const hit = cache && (await cache.match(key));
   if (hit) {
@@ -81,14 +93,6 @@ export async function fetchModel(url, onProgress) {
   if (known && (await sha256(bytes)) !== known.sha256) {
     throw nacreError("MODEL_CORRUPT", "the downloaded model does not match its manifest's sha256");
   }
-  if (cache) {
-    // One version per model URL: older ones are dropped.
-    for (const old of await cache.keys()) {
-      const unversioned = new URL(old.url);
-      unversioned.searchParams.delete("sha256");
-      if (unversioned.href === new URL(url).href) await cache.delete(old);
-    }
-    await cache.put(key, new Response(bytes, { headers: { "Content-Type": "application/octet-stream" } }));
-  }
+  if (cache) await store(cache, url, key, bytes);
   return { bytes, cached: false };
 }

@@ -3,12 +3,10 @@
 // assess / respond / conversation / reset as messages, answered in order. Failures are
 // `NacreError`s with the worker's `code`.
 
+import { nacreError } from "./nacre-error.js";
+
 /** The model the page and the widget load unless told otherwise (the one place it is named). */
 export const DEFAULT_MODEL_URL = new URL("model/nacre-teacher.nacre", import.meta.url).href;
-
-function nacreError({ code, message }) {
-  return Object.assign(new Error(message), { name: "NacreError", code });
-}
 
 export class NacreClient {
   #worker;
@@ -22,7 +20,7 @@ export class NacreClient {
     this.#worker.onmessage = ({ data }) => this.#receive(data);
     this.#worker.onerror = (event) => {
       event.preventDefault();
-      this.#failAll({ code: "WORKER", message: event.message || "the inference worker failed to start" });
+      this.#failAll(nacreError("WORKER", event.message || "the inference worker failed to start"));
     };
   }
 
@@ -70,7 +68,7 @@ export class NacreClient {
   /** Stops the worker; pending calls fail with `WORKER`. */
   terminate() {
     this.#worker.terminate();
-    this.#failAll({ code: "WORKER", message: "the inference worker was stopped" });
+    this.#failAll(nacreError("WORKER", "the inference worker was stopped"));
   }
 
   #call(op, args, onProgress) {
@@ -87,11 +85,11 @@ export class NacreClient {
     if (progress) return pending.onProgress?.(progress.loaded, progress.total);
     this.#pending.delete(id);
     if (ok) pending.resolve(value);
-    else pending.reject(nacreError(error));
+    else pending.reject(nacreError(error.code, error.message));
   }
 
   #failAll(error) {
-    for (const { reject } of this.#pending.values()) reject(nacreError(error));
+    for (const { reject } of this.#pending.values()) reject(error);
     this.#pending.clear();
   }
 }

@@ -4,7 +4,8 @@
 // `load` also sends `{ id, progress: { loaded, total } }` while the model downloads.
 // Message text is only ever passed to the model: never logged, stored or sent.
 import init, { Nacre } from "./pkg/nacre.js";
-import { fetchModel, nacreError } from "./model-cache.js";
+import { fetchModel } from "./model-cache.js";
+import { nacreError } from "./nacre-error.js";
 
 let nacre = null;
 

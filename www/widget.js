@@ -171,11 +171,9 @@ class NacreGuard extends HTMLElement {
       : turn.passed_on
         ? "Nothing of concern here: this would go to the site's assistant."
         : reply.message;
-    item.replaceChildren(
-      h("span", { className: "who" }, fromSite ? "Support" : "Nacre"),
-      h("p", {}, text),
-      reply.resources.length > 0 && !fromSite && resourceList(reply.resources),
-    );
+    item.replaceChildren(h("span", { className: "who" }, fromSite ? "Support" : "Nacre"), h("p", {}, text));
+    if (reply.resources.length > 0 && !fromSite) item.append(resourceList(reply.resources));
+    this.#ui.log.scrollTop = this.#ui.log.scrollHeight;
     Object.assign(item.dataset, { strategy: reply.strategy, from: fromSite ? "site" : "nacre" });
   }
 

@@ -138,7 +138,7 @@ for (const webgpu of [true, false]) {
       assert.equal(await page.getAttribute("body", "data-backend"), backend);
       assert.equal(await page.getAttribute("body", "data-cached"), "false");
       assert.match(await page.textContent("#progress-text"), /^\d+\.\d MB of \d+\.\d MB \(100%\)$/);
-      assert.match(await page.textContent("#status"), new RegExp(`on ${webgpu ? "WebGPU" : "the CPU"}`));
+      assert.match(await page.textContent("#engine"), new RegExp(`on ${webgpu ? "WebGPU" : "the CPU"}, downloaded$`));
       assert.equal(requests.filter((r) => isModel(r.url)).length, 1, "the model was downloaded once");
       assert.equal(page.workers().length, 1, "inference runs in a worker");
       assert.equal(await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', "content"), CSP);
@@ -215,6 +215,7 @@ for (const webgpu of [true, false]) {
       await page.waitForSelector("body[data-ready]");
       const again = requests.slice(before).map((r) => r.url);
       assert.equal(await page.getAttribute("body", "data-cached"), "true");
+      assert.match(await page.textContent("#engine"), /loaded from the cache$/);
       assert.ok(again.some((url) => url.endsWith("/model/manifest.json")), "the version is checked");
       assert.deepEqual(again.filter(isModel), [], "no model request");
     });
@@ -269,6 +270,16 @@ for (const webgpu of [true, false]) {
       assert.ok(widgetRequests.every((url) => url.startsWith(`${origin}/`)), JSON.stringify(widgetRequests));
       assert.deepEqual(dialogs, []);
       for (const text of sent) assert.ok(!requests.some((r) => r.url.includes(text) || r.body.includes(text)), text);
+    });
+
+    if (!webgpu) await t.test("a bad backend or model URL is a typed error on the page", async () => {
+      await page.goto(`${origin}/index.html?backend=tpu`);
+      await page.waitForSelector("body[data-error]");
+      assert.equal(await page.getAttribute("body", "data-error"), "INVALID_ARGUMENT");
+      await page.goto(`${origin}/index.html?model=/model/missing.nacre`);
+      await page.waitForSelector("body[data-error]");
+      assert.equal(await page.getAttribute("body", "data-error"), "MODEL_DOWNLOAD");
+      assert.match(await page.textContent("#status"), /^Could not start: MODEL_DOWNLOAD: .*404/);
     });
 
     if (!webgpu) await t.test("the README's JavaScript example runs as written; the types match", async () => {
