@@ -222,6 +222,25 @@ for (const webgpu of [true, false]) {
 
     // The widget's code path does not depend on the backend (the same worker client), and
     // WebGPU on SwiftShader takes many seconds a message: it is checked on the CPU run only.
+    if (!webgpu) await t.test("the page works from the keyboard, with labels and a live log", async () => {
+      assert.equal(await page.getByLabel("Your message").count(), 1);
+      assert.equal(await page.getAttribute("#log", "aria-live"), "polite");
+      await page.locator("#examples button").first().focus();
+      const focused = [];
+      for (let i = 0; i < 10 && focused.at(-1) !== "message"; i++) {
+        await page.keyboard.press("Tab");
+        focused.push(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName));
+      }
+      assert.equal(focused.at(-1), "message", `Tab order: ${focused}`);
+      const text = "What time does the library open on Sundays?";
+      sent.push(text);
+      await page.keyboard.type(text);
+      await page.keyboard.press("Enter");
+      await repliesDone(page, 1);
+      assert.equal(await page.locator("#log li.user p").last().textContent(), text);
+      assert.ok(PASSED_ON.includes((await lastReply(page)).strategy));
+    });
+
     if (!webgpu) await t.test("the widget guards the site's assistant and talks in chat mode", async () => {
       const before = requests.length;
       await page.goto(`${origin}/embed-example.html`);
@@ -231,6 +250,8 @@ for (const webgpu of [true, false]) {
       });
       await page.waitForSelector("nacre-guard[data-ready]");
       const widget = page.locator("nacre-guard");
+      assert.equal(await widget.getByLabel("Your message").count(), 1);
+      assert.equal(await widget.locator("ol").getAttribute("aria-live"), "polite");
       const say = async (text) => {
         sent.push(text);
         await widget.locator("input").fill(text);
@@ -261,6 +282,7 @@ for (const webgpu of [true, false]) {
       assert.equal(support.from, "nacre");
       assert.match(support.resources, /Samaritans/, "help lines for the widget's locale (en-GB)");
       await widget.screenshot({ path: `${ARTIFACTS}widget-${backend}.png` });
+      await page.screenshot({ path: `${ARTIFACTS}embed-example-${backend}.png` });
 
       const decisions = await page.evaluate(() => window.decisions);
       assert.deepEqual(decisions.map((d) => [d.mode, d.passed_on]), [["guard", true], ["guard", false], ["guard", true], ["chat", false]]);
