@@ -249,6 +249,7 @@ for (const webgpu of [true, false]) {
         document.addEventListener("nacre-decision", (event) => window.decisions.push(event.detail));
       });
       await page.waitForSelector("nacre-guard[data-ready]");
+      assert.equal(await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', "content"), CSP);
       const widget = page.locator("nacre-guard");
       assert.equal(await widget.getByLabel("Your message").count(), 1);
       assert.equal(await widget.locator("ol").getAttribute("aria-live"), "polite");
