@@ -100,7 +100,7 @@ class NacreGuard extends HTMLElement {
   connectedCallback() {
     if (this.#client || this.ready) return;
     const { progress, status, send } = this.#ui;
-    this.ready = NacreClient.load({
+    const loading = NacreClient.load({
       model: this.getAttribute("model") || DEFAULT_MODEL_URL,
       backend: this.getAttribute("backend") || "auto",
       onProgress: (loaded, total) => {
@@ -110,6 +110,7 @@ class NacreGuard extends HTMLElement {
       },
     }).then(
       (client) => {
+        if (this.ready !== loading) return client.terminate(); // removed from the page meanwhile
         this.#client = client;
         progress.hidden = true;
         status.textContent = `Ready (${client.backend === "webgpu" ? "WebGPU" : "CPU"}).`;
@@ -124,6 +125,7 @@ class NacreGuard extends HTMLElement {
         throw error;
       },
     );
+    this.ready = loading;
     this.ready.catch(() => {});
   }
 
