@@ -59,6 +59,7 @@ model() {
       --policy model/policy.json --resources model/resources.json --out www/model/nacre-teacher.nacre
     echo "$sig" > www/model/.built
   fi
+  node scripts/model_manifest.mjs www/model
 }
 
 build() {

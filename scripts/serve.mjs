@@ -1,5 +1,8 @@
 // A small static server for the page: `/pkg/…` from pkg/, everything else from www/.
-// Serves .wasm as application/wasm and sets cross-origin isolation headers.
+// Serves .wasm as application/wasm, answers unchanged files with 304 (ETag), sets
+// cross-origin isolation headers, and gives every script the page's Content-Security-Policy
+// as a header: a worker's policy comes from its script's response (the pages carry the same
+// policy in a meta tag, so it travels with them).
 // Usage: node scripts/serve.mjs [port]   (or import { serve } for tests)
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
@@ -13,13 +16,28 @@ const types = {
   ".js": "text/javascript; charset=utf-8",
   ".mjs": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
+  ".json": "application/json; charset=utf-8",
   ".wasm": "application/wasm",
   ".nacre": "application/octet-stream",
   ".png": "image/png",
   ".svg": "image/svg+xml",
   ".ts": "text/plain; charset=utf-8",
+  ".md": "text/plain; charset=utf-8",
 };
+
+/** Same origin only: no connection, script, worker, style or image from anywhere else. */
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join("; ");
+const SCRIPTS = new Set([".js", ".mjs"]);
 
 function locate(urlPath) {
   const path = decodeURIComponent(urlPath.split("?")[0]);
@@ -35,15 +53,26 @@ function locate(urlPath) {
 async function handle(req, res) {
   let file = locate(req.url);
   try {
-    if (file && (await stat(file)).isDirectory()) file = join(file, "index.html");
-    const body = await readFile(file);
-    res.writeHead(200, {
+    let info = await stat(file);
+    if (info.isDirectory()) info = await stat((file = join(file, "index.html")));
+    // Revalidated on every load (no-cache); an unchanged file costs a 304, not its bytes.
+    const etag = `"${info.size}-${Math.trunc(info.mtimeMs)}"`;
+    const headers = {
       "Content-Type": types[extname(file)] ?? "application/octet-stream",
-      "Content-Length": body.length,
       "Cache-Control": "no-cache",
+      ETag: etag,
       "Cross-Origin-Opener-Policy": "same-origin",
       "Cross-Origin-Embedder-Policy": "require-corp",
-    });
+      "X-Content-Type-Options": "nosniff",
+      "Referrer-Policy": "no-referrer",
+      ...(SCRIPTS.has(extname(file)) && { "Content-Security-Policy": CSP }),
+    };
+    if (req.headers["if-none-match"] === etag) {
+      res.writeHead(304, headers);
+      return res.end();
+    }
+    const body = await readFile(file);
+    res.writeHead(200, { ...headers, "Content-Length": body.length });
     res.end(req.method === "HEAD" ? undefined : body);
   } catch {
     res.writeHead(404, { "Content-Type": "text/plain" });

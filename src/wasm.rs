@@ -1,14 +1,21 @@
 //! The JavaScript surface (wasm-bindgen), thin on purpose: argument checks, promises and
 //! errors as `NacreError` exceptions carrying the stable `code`. All work is in the core.
 
+use crate::assessment::Assessment;
 use crate::policy::Conversation;
+use crate::respond::Response;
 use crate::{BackendRequest, Error, ErrorCode};
 use js_sys::{Float32Array, JsString, Promise, Reflect, Uint8Array};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
+
+/// The TypeScript shapes of the plain objects below (hand-written to match their serde form;
+/// `tests/browser/web.test.mjs` checks them against real outputs).
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("wasm_types.d.ts");
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -45,6 +52,15 @@ struct RespondOptions {
     locale: Option<String>,
 }
 
+/// An options object (absent or `null`: the defaults); unknown shapes are typed errors.
+fn options_arg<T: Default + for<'de> Deserialize<'de>>(options: Option<JsValue>) -> Result<T, JsValue> {
+    match options {
+        Some(value) if !value.is_null() && !value.is_undefined() => serde_wasm_bindgen::from_value(value)
+            .map_err(|e| js_error(Error::new(ErrorCode::InvalidArgument, e.to_string()))),
+        _ => Ok(T::default()),
+    }
+}
+
 /// The browser's language (`navigator.language`, in pages and workers), else `en-US`.
 fn browser_locale() -> String {
     Reflect::get(&js_sys::global(), &"navigator".into())
@@ -52,6 +68,14 @@ fn browser_locale() -> String {
         .ok()
         .and_then(|language| language.as_string())
         .unwrap_or_else(|| "en-US".into())
+}
+
+/// One turn as JS sees it: the assessment the policy decided on, then the decision and reply.
+#[derive(Serialize)]
+struct Turn<'a> {
+    assessment: &'a Assessment,
+    #[serde(flatten)]
+    response: Response,
 }
 
 /// A plain JS object through JSON (64-bit hashes in the conversation become JS numbers).
@@ -70,13 +94,11 @@ pub struct JsNacre {
 #[wasm_bindgen(js_class = Nacre)]
 impl JsNacre {
     /// `await Nacre.load(bytes, { backend: "auto" | "webgpu" | "cpu" })`.
-    pub async fn load(bytes: Uint8Array, options: JsValue) -> Result<JsNacre, JsValue> {
-        let options: LoadOptions = if options.is_undefined() || options.is_null() {
-            LoadOptions::default()
-        } else {
-            serde_wasm_bindgen::from_value(options)
-                .map_err(|e| js_error(Error::new(ErrorCode::InvalidArgument, e.to_string())))?
-        };
+    pub async fn load(
+        bytes: Uint8Array,
+        #[wasm_bindgen(unchecked_param_type = "LoadOptions")] options: Option<JsValue>,
+    ) -> Result<JsNacre, JsValue> {
+        let options: LoadOptions = options_arg(options)?;
         let nacre = crate::Nacre::load(&bytes.to_vec(), options.backend).await.map_err(js_error)?;
         Ok(JsNacre { inner: Rc::new(nacre), conversation: Rc::default() })
     }
@@ -95,7 +117,8 @@ impl JsNacre {
     }
 
     /// `await nacre.embed(text)`: the L2-normalized sentence embedding (`Float32Array`).
-    pub fn embed(&self, text: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<Float32Array>")]
+    pub fn embed(&self, #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
             let text = text_arg(&text)?;
@@ -106,7 +129,8 @@ impl JsNacre {
 
     /// `await nacre.assess(text)`: the model's judgement (categories, user type, severity,
     /// jailbreak, evidence) as a plain object.
-    pub fn assess(&self, text: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<Assessment>")]
+    pub fn assess(&self, #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
             let text = text_arg(&text)?;
@@ -115,26 +139,28 @@ impl JsNacre {
     }
 
     /// `await nacre.respond(text, { locale })`: the next turn of this page's conversation:
-    /// `{ decision: { strategy, resources, trace }, reply: { strategy, message, guidance, resources } }`.
+    /// `{ assessment, decision: { strategy, resources, trace }, reply: { strategy, message, guidance, resources } }`.
+    /// `locale` (BCP-47) picks the help lines; it defaults to the browser's language.
     /// Calls are answered in the order they were made.
-    pub fn respond(&self, text: JsValue, options: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<Turn>")]
+    pub fn respond(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RespondOptions")] options: Option<JsValue>,
+    ) -> Promise {
         let (inner, conversation) = (Rc::clone(&self.inner), Rc::clone(&self.conversation));
         future_to_promise(async move {
             let text = text_arg(&text)?;
-            let options: RespondOptions = if options.is_undefined() || options.is_null() {
-                RespondOptions::default()
-            } else {
-                serde_wasm_bindgen::from_value(options)
-                    .map_err(|e| js_error(Error::new(ErrorCode::InvalidArgument, e.to_string())))?
-            };
+            let options: RespondOptions = options_arg(options)?;
             let locale = options.locale.unwrap_or_else(browser_locale);
             let assessment = inner.assess(&text).await.map_err(js_error)?;
             let response = inner.reply(&mut conversation.borrow_mut(), &assessment, &text, &locale).map_err(js_error)?;
-            to_js(&response)
+            to_js(&Turn { assessment: &assessment, response })
         })
     }
 
     /// The conversation so far (the remembered turns; no message text is kept).
+    #[wasm_bindgen(unchecked_return_type = "Conversation")]
     pub fn conversation(&self) -> Result<JsValue, JsValue> {
         to_js(&*self.conversation.borrow())
     }

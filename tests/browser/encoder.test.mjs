@@ -112,16 +112,3 @@ for (const webgpu of [true, false]) {
     assert.deepEqual(session.errors, []);
   });
 }
-
-test("the page loads the model and embeds what the user types", async (t) => {
-  const session = await open({ webgpu: false });
-  t.after(() => session.close());
-  const { page, origin } = session;
-  await page.goto(`${origin}/`);
-  await page.waitForSelector("#status[data-backend]", { timeout: 120_000 });
-  assert.equal(await page.getAttribute("#status", "data-backend"), "cpu");
-  await page.fill("#text", "Where is the nearest train station?");
-  await page.click("#go");
-  await page.waitForSelector("#result[data-dims]");
-  assert.equal(await page.getAttribute("#result", "data-dims"), "384");
-});
