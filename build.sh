@@ -100,7 +100,11 @@ PY_PINS="torch==2.15.0 transformers==5.24.0 tokenizers==0.23.3 onnx==1.23.2 onnx
 bench() {
   step bench
   local venv=$cache/venv tjs=$cache/tjs
-  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv" 2>/dev/null || {
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$venv"
+    }
+  fi
   "$venv/bin/python" -c 'import torch, transformers, tokenizers, onnx, onnxscript, onnxruntime' 2>/dev/null \
     || "$venv/bin/pip" install --quiet $PY_PINS
   # transformers.js' model folder: the same base weights exported to ONNX (fp32 and q8), once.

