@@ -6,6 +6,8 @@
 #   build   release wasm into pkg/ (wasm-pack, then wasm-opt)
 #   serve   build, then serve the page on http://127.0.0.1:8080
 #   test    setup, model, native tests, build, browser tests
+#   bench   setup, model, build, then Nacre against transformers.js in headless Chromium and
+#           the native CLI; writes bench/RESULTS.md and bench/results.json (not part of test)
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
@@ -93,6 +95,30 @@ browser_tests() {
   NACRE_BIN="$CARGO_TARGET_DIR/release/nacre" node --test tests/browser/
 }
 
+# The reference Python environment (PyTorch CPU wheels from PyPI) for the ONNX export.
+PY_PINS="torch==2.15.0 transformers==5.24.0 tokenizers==0.23.3 onnx==1.23.2 onnxscript==0.7.2 onnxruntime==1.32.0"
+
+bench() {
+  step bench
+  local venv=$cache/venv tjs=$cache/tjs
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv" 2>/dev/null || {
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$venv"
+    }
+  fi
+  "$venv/bin/python" -c 'import torch, transformers, tokenizers, onnx, onnxscript, onnxruntime' 2>/dev/null \
+    || "$venv/bin/pip" install --quiet $PY_PINS
+  # transformers.js' model folder: the same base weights exported to ONNX (fp32 and q8), once.
+  if [ ! -f "$tjs/all-MiniLM-L6-v2/onnx/model_quantized.onnx" ]; then
+    rm -rf "$tjs.tmp"
+    "$venv/bin/python" scripts/export_onnx.py "$cache/base" "$tjs.tmp/all-MiniLM-L6-v2"
+    rm -rf "$tjs" && mv "$tjs.tmp" "$tjs"
+  fi
+  mkdir -p bench/out
+  "$venv/bin/python" bench/messages.py "$cache/base/tokenizer.json" data/nacre.jsonl bench/out/messages.json
+  node bench/run.mjs "$tjs" "$CARGO_TARGET_DIR/release/nacre"
+}
+
 case "${1:-}" in
   setup) setup ;;
   model) model ;;
@@ -100,5 +126,6 @@ case "${1:-}" in
   serve) setup; model; build; step serve; exec node scripts/serve.mjs "${PORT:-8080}" ;;
   # Tests run on the unoptimized wasm (same code; wasm-opt only shrinks it) unless NACRE_WASM_OPT=1.
   test) setup; model; native_tests; NACRE_WASM_OPT=${NACRE_WASM_OPT:-0} build; browser_tests ;;
-  *) sed -n '2,8p' "$0"; exit 2 ;;
+  bench) setup; model; build; bench ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
 esac

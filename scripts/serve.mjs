@@ -1,16 +1,18 @@
 // A small static server for the page: `/pkg/…` from pkg/, everything else from www/.
+// A small static server for the page: `/pkg/…` from pkg/, everything else from www/.
 // Serves .wasm as application/wasm, answers unchanged files with 304 (ETag), sets
 // cross-origin isolation headers, and gives every script the page's Content-Security-Policy
 // as a header: a worker's policy comes from its script's response (the pages carry the same
 // policy in a meta tag, so it travels with them).
-// Usage: node scripts/serve.mjs [port]   (or import { serve } for tests)
+// Usage: node scripts/serve.mjs [port]   (or import { serve } for tests and the benchmark,
+// which may mount more folders: serve(0, host, [["/bench/", dir], ...]) before the defaults)
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(import.meta.url), "../..");
-const mounts = [["/pkg/", join(root, "pkg")], ["/", join(root, "www")]];
+const pageMounts = [["/pkg/", join(root, "pkg")], ["/", join(root, "www")]];
 const types = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -23,6 +25,7 @@ const types = {
   ".svg": "image/svg+xml",
   ".ts": "text/plain; charset=utf-8",
   ".md": "text/plain; charset=utf-8",
+  ".onnx": "application/octet-stream",
 };
 
 /** Same origin only: no connection, script, worker, style or image from anywhere else. */
@@ -39,9 +42,10 @@ export const CSP = [
 ].join("; ");
 const SCRIPTS = new Set([".js", ".mjs"]);
 
-function locate(urlPath) {
+/** The file a URL path names (folders in `extraMounts` first), or null outside every mount. */
+export function locate(urlPath, extraMounts = []) {
   const path = decodeURIComponent(urlPath.split("?")[0]);
-  for (const [prefix, dir] of mounts) {
+  for (const [prefix, dir] of [...extraMounts, ...pageMounts]) {
     if (path.startsWith(prefix)) {
       const file = normalize(join(dir, path.slice(prefix.length)));
       return file.startsWith(dir) ? file : null;
@@ -50,8 +54,8 @@ function locate(urlPath) {
   return null;
 }
 
-async function handle(req, res) {
-  let file = locate(req.url);
+async function handle(req, res, extraMounts) {
+  let file = locate(req.url, extraMounts);
   try {
     let info = await stat(file);
     if (info.isDirectory()) info = await stat((file = join(file, "index.html")));
@@ -80,9 +84,9 @@ async function handle(req, res) {
   }
 }
 
-export function serve(port = 0, host = "127.0.0.1") {
+export function serve(port = 0, host = "127.0.0.1", extraMounts = []) {
   return new Promise((ok) => {
-    const server = createServer(handle).listen(port, host, () => ok(server));
+    const server = createServer((req, res) => handle(req, res, extraMounts)).listen(port, host, () => ok(server));
   });
 }
 

@@ -11,12 +11,13 @@ const quietNetwork = [
   "--no-first-run",
 ];
 
-/** Starts the server and a browser; `webgpu` adds SwiftShader WebGPU. */
-export async function open({ webgpu }) {
-  const server = await serve(0);
+/** Starts the server and a browser; `webgpu` adds SwiftShader WebGPU, `args` more flags,
+ * `mounts` more folders for the server (see scripts/serve.mjs). */
+export async function open({ webgpu, args = [], mounts = [] }) {
+  const server = await serve(0, "127.0.0.1", mounts);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: webgpu ? [...quietNetwork, "--enable-unsafe-webgpu"] : quietNetwork,
+    args: [...quietNetwork, ...(webgpu ? ["--enable-unsafe-webgpu"] : []), ...args],
   });
   const origin = `http://127.0.0.1:${server.address().port}`;
   const page = await browser.newPage();
