@@ -1,5 +1,5 @@
-//! From text to `Assessment`: normalize and tokenize (`Prepared`: overlapping token
-//! windows over the cleaned text and over its decoded form), run the encoder and heads on
+//! From text to `Assessment`: normalize and tokenize (`Prepared`: the text, or its
+//! decoded form, in overlapping token windows when long), run the encoder and heads on
 //! every window, and keep the worst window's judgement, with evidence tokens. Undone
 //! disguises raise the jailbreak probability.
 
@@ -14,8 +14,7 @@ use burn::tensor::{Device, Tensor};
 
 /// The longest text, in characters other than whitespace after normalization, that is read.
 pub const MAX_CHARS: usize = 65_536;
-/// The most token windows read for one text (cleaned and decoded together): the bound on
-/// the work per text. Text beyond it is reported as `Change::Truncated`.
+/// The most token windows read for one text: the bound on the work per text. Text beyond it is reported as `Change::Truncated`.
 pub const MAX_WINDOWS: usize = 64;
 /// Windows per encoder pass: bounds memory whatever the number of windows.
 const ROWS_PER_PASS: usize = 16;
@@ -28,56 +27,33 @@ const WIDTH: usize = CATEGORIES + USER_TYPES + SEVERITIES + JAILBREAK;
 /// A text made ready for the encoder.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    /// Token ids of the first window of the cleaned text: what `embed` reads.
+    /// Token ids of the start of the cleaned text: what `embed` reads.
     pub ids: Vec<u32>,
-    /// The other windows an assessment reads: the rest of the cleaned text and its decoded
-    /// form, in overlapping windows, interleaved. The worst window decides.
-    pub more: Vec<Vec<u32>>,
+    /// The windows an assessment reads (never empty): the text, or the decoded text when
+    /// it had encoded parts (raw base64 or rot13 only says "encoded", which the jailbreak
+    /// probability already carries), in overlapping windows when long. The worst decides.
+    pub windows: Vec<Vec<u32>>,
     pub changes: Vec<Change>,
-}
-
-impl Prepared {
-    /// Every window, the first one first.
-    pub fn windows(&self) -> impl Iterator<Item = &[u32]> {
-        std::iter::once(self.ids.as_slice()).chain(self.more.iter().map(Vec::as_slice))
-    }
 }
 
 /// Normalizes and tokenizes; text that is empty after clean-up is `EMPTY_TEXT`.
 pub fn prepare(tokenizer: &Tokenizer, text: &str) -> Result<Prepared> {
-    let normalized = normalize(text, MAX_CHARS);
+    let normalized = normalize(text, MAX_CHARS, &|word| tokenizer.word_id(word));
     if normalized.text.is_empty() {
         return Err(Error::new(ErrorCode::EmptyText, "the text is empty"));
     }
     let mut changes = normalized.changes;
-    let cleaned = tokenizer.windows(&normalized.text)?;
-    let decoded = match normalized.decoded.filter(|d| !d.is_empty()) {
+    let mut windows = match normalized.decoded.filter(|d| !d.is_empty()) {
         Some(decoded) => tokenizer.windows(&decoded)?,
-        None => Vec::new(),
+        None => tokenizer.windows(&normalized.text)?,
     };
-    let total = cleaned.len() + decoded.len();
-    let mut windows = interleave(cleaned, decoded);
-    if total > MAX_WINDOWS {
+    if windows.len() > MAX_WINDOWS {
         windows.truncate(MAX_WINDOWS);
         changes.push(Change::Truncated);
         changes.sort();
         changes.dedup();
     }
-    let mut windows = windows.into_iter();
-    let ids = windows.next().expect("a non-empty text has a window");
-    Ok(Prepared { ids, more: windows.collect(), changes })
-}
-
-/// `a[0], b[0], a[1], b[1], ...`, then the rest of the longer one.
-fn interleave<T>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut a, mut b) = (a.into_iter(), b.into_iter());
-    loop {
-        match (a.next(), b.next()) {
-            (None, None) => return out,
-            (x, y) => out.extend(x.into_iter().chain(y)),
-        }
-    }
+    Ok(Prepared { ids: tokenizer.encode(&normalized.text)?, windows, changes })
 }
 
 async fn read(tensor: Tensor<2>) -> Result<Vec<f32>> {
@@ -129,7 +105,7 @@ pub async fn assess(
     device: &Device,
 ) -> Result<Vec<Assessment>> {
     let rows: Vec<(usize, &[u32])> =
-        texts.iter().enumerate().flat_map(|(i, text)| text.windows().map(move |w| (i, w))).collect();
+        texts.iter().enumerate().flat_map(|(i, text)| text.windows.iter().map(move |w| (i, w.as_slice()))).collect();
     let mut worst: Vec<Option<Worst>> = texts.iter().map(|_| None).collect();
     let mut jailbreak = vec![0.0f32; texts.len()];
     for pass in rows.chunks(ROWS_PER_PASS) {
@@ -255,9 +231,4 @@ mod tests {
         assert!((with_disguise(0.2, &[Change::Base64]) - 0.6).abs() < 1e-6);
     }
 
-    #[test]
-    fn interleaves_windows_of_the_cleaned_and_decoded_text() {
-        assert_eq!(interleave(vec![1, 2, 3], vec![10]), vec![1, 10, 2, 3]);
-        assert_eq!(interleave(vec![1], vec![10, 20, 30]), vec![1, 10, 20, 30]);
-    }
 }

@@ -77,6 +77,12 @@ impl Tokenizer {
         [self.open.as_slice(), tokens, &self.close].concat()
     }
 
+    /// The id of `word` when it is a whole word of the vocabulary (WordPiece vocabularies
+    /// list common words first, so a lower id is a more common word).
+    pub fn word_id(&self, word: &str) -> Option<u32> {
+        self.inner.token_to_id(word)
+    }
+
     /// The vocabulary entry of each id, for showing evidence.
     pub fn id_to_token(&self, id: u32) -> Option<String> {
         self.inner.id_to_token(id)

@@ -106,7 +106,7 @@ mod tests {
     fn removes_invisible_inside_words_and_bidi_controls_and_reports_them() {
         let (text, changes) = cleaned("bo\u{200B}mb\u{0007} x\u{202E}");
         assert_eq!(text, "bomb x");
-        assert_eq!(changes, vec![Change::Control, Change::Invisible]);
+        assert_eq!(changes, vec![Change::Invisible, Change::Control]);
     }
 
     #[test]

@@ -12,6 +12,11 @@ mod words;
 
 use serde::{Deserialize, Serialize};
 
+/// How common a whole (lowercase) word is, lower being more common, or `None` for a
+/// fragment: the tokenizer's vocabulary, whose ids follow word frequency. How far a
+/// drawn-out letter is shortened ("kiiiill" → "kill", "sooo" → "so") depends on it.
+pub type Lexicon<'a> = &'a dyn Fn(&str) -> Option<u32>;
+
 /// How many times decoding is repeated on its own output (base64 of rot13, say).
 const DECODE_DEPTH: usize = 2;
 
@@ -69,26 +74,36 @@ pub struct Normalized {
 
 /// Cleans `input`, reading at most `max_chars` characters other than whitespace, and
 /// decodes what it can.
-pub fn normalize(input: &str, max_chars: usize) -> Normalized {
+pub fn normalize(input: &str, max_chars: usize, lexicon: Lexicon) -> Normalized {
     let mut changes = Vec::new();
-    let text = clean(input, max_chars, &mut changes);
+    let text = clean(input, max_chars, lexicon, &mut changes);
     let mut decoded: Option<String> = None;
     for _ in 0..DECODE_DEPTH {
         let Some(next) = decode::decode(decoded.as_ref().unwrap_or(&text), &mut changes) else { break };
-        decoded = Some(clean(&next, max_chars, &mut changes));
+        decoded = Some(clean(&next, max_chars, lexicon, &mut changes));
     }
     changes.sort();
     changes.dedup();
     Normalized { text, decoded, changes }
 }
 
-fn clean(input: &str, max_chars: usize, changes: &mut Vec<Change>) -> String {
-    words::clean(&characters::clean(input, max_chars, changes), changes)
+fn clean(input: &str, max_chars: usize, lexicon: Lexicon, changes: &mut Vec<Change>) -> String {
+    words::clean(&characters::clean(input, max_chars, changes), lexicon, changes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A few words, standing in for a tokenizer's vocabulary.
+    pub(super) fn lexicon(word: &str) -> Option<u32> {
+        let words = ["the", "so", "me", "good", "see", "is", "yes", "war", "kill", "race", "god", "thee", "mee"];
+        words.iter().position(|w| *w == word).map(|rank| rank as u32)
+    }
+
+    fn normalize(input: &str, max_chars: usize) -> Normalized {
+        super::normalize(input, max_chars, &lexicon)
+    }
 
     fn changes(text: &str) -> Vec<Change> {
         normalize(text, 10_000).changes

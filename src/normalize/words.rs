@@ -1,9 +1,10 @@
 //! Word-level clean-up of the character-cleaned text: letters written apart ("k i l l",
 //! "a s   a   d o c t o r") or dotted ("k.i.l.l") are joined, look-alike letters from
 //! other scripts are read as Latin (TR39 skeletons) inside Latin text, and runs of one
-//! repeated lowercase letter are shortened. Whitespace comes out single-spaced.
+//! repeated lowercase letter are shortened to the word the lexicon knows. Whitespace comes
+//! out single-spaced.
 
-use super::Change;
+use super::{Change, Lexicon};
 use unicode_script::{Script, UnicodeScript};
 use unicode_security::skeleton;
 
@@ -11,20 +12,28 @@ use unicode_security::skeleton;
 const MIN_SPACED: usize = 4;
 /// Single letters in a row (separated by a dot or dash) that read as a dotted word.
 const MIN_DOTTED: usize = 3;
+/// Drawn-out runs in one word whose every shortening is looked up; more are shortened by rule.
+const MAX_RUNS_LOOKED_UP: usize = 6;
 /// Separators of dotted letters.
 const DOTS: [char; 6] = ['.', '-', '_', '*', '·', '•'];
 
 /// Cleans the words of `text` (gaps as `characters::clean` leaves them).
-pub fn clean(text: &str, changes: &mut Vec<Change>) -> String {
+pub fn clean(text: &str, lexicon: Lexicon, changes: &mut Vec<Change>) -> String {
     let words = unspace(text, changes);
     let latin_text = mostly_latin(text);
+    // Once a text dots its words, its dotted numbers are part of the disguise too.
+    let dotting = words.iter().any(|word| undot(word, false).is_some());
     let mut out = String::with_capacity(text.len());
     for word in words {
-        let word = undot(&unconfuse(&word, latin_text, changes), changes);
+        let mut word = unconfuse(&word, latin_text, changes);
+        if let Some(joined) = undot(&word, dotting) {
+            changes.push(Change::Dotted);
+            word = joined;
+        }
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&shorten_runs(&word, changes));
+        out.push_str(&shorten_runs(&word, lexicon, changes));
     }
     out
 }
@@ -120,48 +129,69 @@ fn unconfuse(word: &str, latin_text: bool, changes: &mut Vec<Change>) -> String 
     }
 }
 
-/// Joins "k.i.l.l" (three or more single characters, mostly letters, between one kind of
-/// separator), keeping punctuation at the ends. Short capital acronyms (U.S.A.) stay.
-fn undot(word: &str, changes: &mut Vec<Change>) -> String {
+/// "k.i.l.l" joined: three or more single characters, mostly letters (or digits, when
+/// `numbers`), between one kind of separator, punctuation at the ends kept. Short capital
+/// acronyms (U.S.A.) stay. `None` when the word is not dotted.
+fn undot(word: &str, numbers: bool) -> Option<String> {
     let edge = |c: char| !c.is_alphanumeric();
     let start = word.len() - word.trim_start_matches(edge).len();
     let core = word[start..].trim_end_matches(edge);
     let tail = &word[start + core.len()..];
-    let Some(dot) = core.chars().find(|c| DOTS.contains(c)) else { return word.to_string() };
+    let dot = core.chars().find(|c| DOTS.contains(c))?;
     let parts: Vec<&str> = core.split(dot).collect();
-    let singles = parts.iter().all(|p| p.chars().count() == 1 && p.chars().all(char::is_alphanumeric));
+    let singles = parts.iter().all(|p| p.chars().count() == 1 && p.chars().all(|c| c.is_alphanumeric() || c == '\''));
     let letters = parts.iter().filter(|p| p.chars().all(char::is_alphabetic)).count();
+    let enough = letters >= MIN_DOTTED || (numbers && parts.len() >= MIN_DOTTED);
     let acronym = parts.len() <= 4 && parts.iter().all(|p| p.chars().all(char::is_uppercase));
-    if !singles || letters < MIN_DOTTED || acronym {
+    (singles && enough && !acronym)
+        .then(|| format!("{}{}{}", &word[..start], parts.concat(), tail.strip_prefix(dot).unwrap_or(tail)))
+}
+
+/// Shortens runs of three or more of one lowercase letter ("kiiiill", "sooo") to one or
+/// two letters: the most common spelling the lexicon knows as a word (its letters before
+/// any apostrophe), else all singles. "www" stays.
+fn shorten_runs(word: &str, lexicon: Lexicon, changes: &mut Vec<Change>) -> String {
+    // The word as pieces: (letter, run length).
+    let mut pieces: Vec<(char, usize)> = Vec::new();
+    for c in word.chars() {
+        match pieces.last_mut() {
+            Some((last, run)) if *last == c => *run += 1,
+            _ => pieces.push((c, 1)),
+        }
+    }
+    let drawn_out = |&(c, run): &(char, usize)| c.is_lowercase() && run >= 3 && !(c == 'w' && run == 3);
+    let runs = pieces.iter().filter(|p| drawn_out(p)).count();
+    if runs == 0 {
         return word.to_string();
     }
-    changes.push(Change::Dotted);
-    format!("{}{}{}", &word[..start], parts.concat(), tail.strip_prefix(dot).unwrap_or(tail))
-}
-
-/// Letters that English doubles; a drawn-out run of another letter keeps one.
-fn doubles(c: char) -> bool {
-    "bcdefglmnoprstz".contains(c)
-}
-
-/// Shortens runs of three or more of one lowercase letter ("kiiiill" → "kill",
-/// "sooo" → "soo"); "www" stays.
-fn shorten_runs(word: &str, changes: &mut Vec<Change>) -> String {
-    let mut out = String::with_capacity(word.len());
-    let chars: Vec<char> = word.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let run = chars[i..].iter().take_while(|&&d| d == c).count();
-        let drawn_out = c.is_lowercase() && run >= 3 && !(c == 'w' && run == 3);
-        let keep = if !drawn_out { run } else if doubles(c) { 2 } else { 1 };
-        if drawn_out {
-            changes.push(Change::Repeated);
+    changes.push(Change::Repeated);
+    let spell = |choose: &dyn Fn(usize) -> usize| -> String {
+        let mut k = 0;
+        let mut out = String::with_capacity(word.len());
+        for piece in &pieces {
+            let keep = if drawn_out(piece) {
+                k += 1;
+                choose(k - 1)
+            } else {
+                piece.1
+            };
+            out.extend(std::iter::repeat_n(piece.0, keep));
         }
-        out.extend(std::iter::repeat_n(c, keep));
-        i += run;
-    }
-    out
+        out
+    };
+    let known = (runs <= MAX_RUNS_LOOKED_UP)
+        .then(|| {
+            (0..1usize << runs)
+                .filter_map(|mask| {
+                    let candidate = spell(&|k| 1 + (mask >> k & 1));
+                    let core: String =
+                        candidate.chars().skip_while(|c| !c.is_alphabetic()).take_while(|c| c.is_alphabetic()).collect();
+                    lexicon(&core.to_lowercase()).map(|rank| (rank, candidate))
+                })
+                .min()
+        })
+        .flatten();
+    known.map_or_else(|| spell(&|_| 1), |(_, word)| word)
 }
 
 #[cfg(test)]
@@ -170,7 +200,7 @@ mod tests {
 
     fn cleaned(text: &str) -> (String, Vec<Change>) {
         let mut changes = Vec::new();
-        let out = clean(text, &mut changes);
+        let out = clean(text, &super::super::tests::lexicon, &mut changes);
         changes.dedup();
         (out, changes)
     }
@@ -187,6 +217,8 @@ mod tests {
     fn joins_dotted_letters_but_not_acronyms_or_numbers() {
         assert_eq!(cleaned("k.i.l.l. him").0, "kill him");
         assert_eq!(cleaned("(b-o-m-b)").0, "(bomb)");
+        assert_eq!(cleaned("d.o.c.t.o.r.'.s").0, "doctor's");
+        assert_eq!(cleaned("c.o.d.e 5.5.9.1.").0, "code 5591");
         for plain in ["U.S.A.", "e.g.", "1.2.3.4", "v1.2.3", "well-known", "x-ray"] {
             assert_eq!(cleaned(plain), (plain.to_string(), vec![]), "{plain}");
         }
@@ -202,7 +234,7 @@ mod tests {
 
     #[test]
     fn shortens_drawn_out_letters() {
-        assert_eq!(cleaned("kiiiiill meeee sooo").0, "kill mee soo");
+        assert_eq!(cleaned("kiiiiill meeee sooo ggggooood Theeee rrrrace").0, "kill me so good The race");
         assert_eq!(cleaned("www.example.com VIII").0, "www.example.com VIII");
     }
 }
