@@ -8,7 +8,7 @@ use serde::Deserialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -65,6 +65,22 @@ fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
 pub struct JsNacre {
     inner: Rc<crate::Nacre>,
     conversation: Rc<RefCell<Conversation>>,
+    /// The promise of the latest call: each call starts when the one before it is settled.
+    last: RefCell<Promise>,
+}
+
+impl JsNacre {
+    /// Runs `work` once every earlier call is settled: calls are answered in the order
+    /// they were made, and a failed one does not stop the next.
+    fn in_turn(&self, work: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+        let previous = self.last.borrow().clone();
+        let promise = future_to_promise(async move {
+            let _ = JsFuture::from(previous).await;
+            work.await
+        });
+        *self.last.borrow_mut() = promise.clone();
+        promise
+    }
 }
 
 #[wasm_bindgen(js_class = Nacre)]
@@ -78,10 +94,10 @@ impl JsNacre {
                 .map_err(|e| js_error(Error::new(ErrorCode::InvalidArgument, e.to_string())))?
         };
         let nacre = crate::Nacre::load(&bytes.to_vec(), options.backend).await.map_err(js_error)?;
-        Ok(JsNacre { inner: Rc::new(nacre), conversation: Rc::default() })
+        Ok(JsNacre { inner: Rc::new(nacre), conversation: Rc::default(), last: RefCell::new(Promise::resolve(&JsValue::UNDEFINED)) })
     }
 
-    /// The backend in use: `"webgpu"` or `"cpu"`.
+    /// The backend in use: `"webgpu"` or `"cpu"` (`"cpu"` after the GPU was lost).
     #[wasm_bindgen(getter)]
     pub fn backend(&self) -> String {
         self.inner.backend().as_str().into()
@@ -97,7 +113,7 @@ impl JsNacre {
     /// `await nacre.embed(text)`: the L2-normalized sentence embedding (`Float32Array`).
     pub fn embed(&self, text: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
-        future_to_promise(async move {
+        self.in_turn(async move {
             let text = text_arg(&text)?;
             let vector = inner.embed(&text).await.map_err(js_error)?;
             Ok(Float32Array::from(vector.as_slice()).into())
@@ -108,7 +124,7 @@ impl JsNacre {
     /// jailbreak, evidence) as a plain object.
     pub fn assess(&self, text: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
-        future_to_promise(async move {
+        self.in_turn(async move {
             let text = text_arg(&text)?;
             to_js(&inner.assess(&text).await.map_err(js_error)?)
         })
@@ -119,7 +135,7 @@ impl JsNacre {
     /// Calls are answered in the order they were made.
     pub fn respond(&self, text: JsValue, options: JsValue) -> Promise {
         let (inner, conversation) = (Rc::clone(&self.inner), Rc::clone(&self.conversation));
-        future_to_promise(async move {
+        self.in_turn(async move {
             let text = text_arg(&text)?;
             let options: RespondOptions = if options.is_undefined() || options.is_null() {
                 RespondOptions::default()
