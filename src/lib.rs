@@ -1,7 +1,8 @@
 //! Nacre: a constructive safety assistant that runs in the browser.
 //!
 //! Data flows one way: normalize → tokenize → encoder → heads → assessment → policy →
-//! compose. [`Nacre`] owns a loaded model and runs that flow.
+//! compose. [`Nacre`] owns a loaded model and runs that flow. When the GPU fails mid-session
+//! (device or adapter lost), it rebuilds the network on the CPU and keeps answering.
 
 pub mod artifact;
 pub mod assess;
@@ -34,6 +35,8 @@ use compose::Resources;
 use model::{Encoder, EncoderConfig, Heads, HeadsConfig};
 use policy::{Conversation, Policy};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::rc::Rc;
 use tokenize::Tokenizer;
 
 /// Decision thresholds chosen on the dev split, stored as the `calibration` document.
@@ -43,14 +46,37 @@ pub struct Calibration {
     pub flag_threshold: f32,
 }
 
+/// The network (encoder and, when trained, heads) on one device.
+pub(crate) struct Network {
+    pub(crate) encoder: Encoder,
+    heads: Option<Heads>,
+    pub(crate) device: Device,
+    backend: Backend,
+}
+
+impl Network {
+    fn load(artifact: &Artifact, device: Device, backend: Backend) -> Result<Self> {
+        let encoder = Encoder::load(&artifact.document("encoder")?, artifact, &device)?;
+        let heads = if artifact.header.documents.contains_key("heads") {
+            let config: HeadsConfig = artifact.document("heads")?;
+            Some(Heads::load(&config, artifact, &device)?)
+        } else {
+            None
+        };
+        Ok(Self { encoder, heads, device, backend })
+    }
+}
+
 /// A loaded model on a device, ready to embed and assess text.
 pub struct Nacre {
     tokenizer: Tokenizer,
-    encoder: Encoder,
-    heads: Option<(Heads, Calibration)>,
+    /// The network in use, swapped for a CPU copy if the GPU fails. Calls hold their own
+    /// `Rc` of it, never a borrow across an `await`.
+    network: RefCell<Rc<Network>>,
+    /// The model file, kept while the network is on the GPU, to rebuild it on the CPU.
+    artifact: RefCell<Option<Artifact>>,
+    calibration: Option<Calibration>,
     policy: Option<(Policy, Resources)>,
-    device: Device,
-    backend: Backend,
     name: String,
     version: String,
 }
@@ -62,35 +88,58 @@ impl Nacre {
         let artifact = Artifact::parse(bytes)?;
         let config: EncoderConfig = artifact.document("encoder")?;
         let tokenizer = Tokenizer::from_json(artifact.tokenizer_json(), config.max_len)?;
-        let (device, backend) = model::select_device(request).await?;
-        let encoder = Encoder::load(&config, &artifact, &device)?;
-        let heads = if artifact.header.documents.contains_key("heads") {
-            let heads_config: HeadsConfig = artifact.document("heads")?;
-            Some((Heads::load(&heads_config, &artifact, &device)?, artifact.document("calibration")?))
-        } else {
-            None
-        };
+        let calibration =
+            if artifact.header.documents.contains_key("heads") { Some(artifact.document("calibration")?) } else { None };
         let policy = match (artifact.header.documents.get("policy"), artifact.header.documents.get("resources")) {
             (Some(policy), Some(resources)) => {
                 Some((Policy::from_json(&policy.to_string())?, Resources::from_json(&resources.to_string())?))
             }
             _ => None,
         };
+        let (device, backend) = model::select_device(request).await?;
+        let network = Network::load(&artifact, device, backend)?;
         Ok(Self {
             tokenizer,
-            encoder,
-            heads,
+            network: RefCell::new(Rc::new(network)),
+            artifact: RefCell::new((backend == Backend::Webgpu).then_some(artifact.clone())),
+            calibration,
             policy,
-            device,
-            backend,
-            name: artifact.header.name.clone(),
-            version: artifact.header.version.clone(),
+            name: artifact.header.name,
+            version: artifact.header.version,
         })
+    }
+
+    /// Runs `work` on the network; if the GPU fails under it, moves to the CPU for good
+    /// and runs it again there.
+    async fn on_network<T>(&self, work: impl AsyncFn(&Network) -> Result<T>) -> Result<T> {
+        let network = Rc::clone(&self.network.borrow());
+        match work(&network).await {
+            Err(error) if error.code == ErrorCode::Backend && network.backend == Backend::Webgpu => {
+                let cpu = self.fall_back_to_cpu()?;
+                work(&cpu).await
+            }
+            done => done,
+        }
+    }
+
+    /// The network on the CPU, rebuilt from the kept model file (once; later calls share it).
+    fn fall_back_to_cpu(&self) -> Result<Rc<Network>> {
+        if let Some(artifact) = self.artifact.borrow_mut().take() {
+            model::webgpu_lost();
+            *self.network.borrow_mut() = Rc::new(Network::load(&artifact, Device::flex(), Backend::Cpu)?);
+        }
+        Ok(Rc::clone(&self.network.borrow()))
+    }
+
+    /// The network in use now (training reads its encoder and device).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn network(&self) -> Rc<Network> {
+        Rc::clone(&self.network.borrow())
     }
 
     /// The backend in use.
     pub fn backend(&self) -> Backend {
-        self.backend
+        self.network.borrow().backend
     }
 
     /// The model's name and version, as written in the artifact.
@@ -100,7 +149,7 @@ impl Nacre {
 
     /// The thresholds shipped with the model, if it has safety heads.
     pub fn calibration(&self) -> Option<Calibration> {
-        self.heads.as_ref().map(|(_, calibration)| *calibration)
+        self.calibration
     }
 
     /// Whether the model carries the policy that `reply` and `respond` need.
@@ -118,7 +167,7 @@ impl Nacre {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        assess::embed(&self.encoder, texts, &self.device).await
+        self.on_network(async |n: &Network| assess::embed(&n.encoder, texts, &n.device).await).await
     }
 
     /// The sentence embedding of each text (L2-normalized, one vector per text).
@@ -134,13 +183,17 @@ impl Nacre {
 
     /// Assessments of prepared texts, in order.
     pub async fn assess_prepared(&self, texts: &[Prepared]) -> Result<Vec<Assessment>> {
-        let Some((heads, _)) = &self.heads else {
+        if self.calibration.is_none() {
             return Err(Error::new(ErrorCode::InvalidArgument, "this model is an encoder only: it has no safety heads"));
-        };
+        }
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        assess::assess(&self.encoder, heads, &self.tokenizer, texts, &self.device).await
+        self.on_network(async |n: &Network| {
+            let heads = n.heads.as_ref().expect("a model with a calibration has heads");
+            assess::assess(&n.encoder, heads, &self.tokenizer, texts, &n.device).await
+        })
+        .await
     }
 
     /// The assessment of one text.

@@ -16,7 +16,7 @@ pub struct Response {
 }
 
 /// Decides and writes the reply to `text` (raw or normalized; it is normalized here the
-/// same way the model saw it), assessed as `assessment`, for a user in `locale`, and
+/// way the model saw it, drawn-out letters aside, which are shortened without a vocabulary), assessed as `assessment`, for a user in `locale`, and
 /// records the turn in `conversation`.
 pub fn respond(
     policy: &Policy,
@@ -26,7 +26,7 @@ pub fn respond(
     text: &str,
     locale: &str,
 ) -> Response {
-    let text = normalize(text, crate::MAX_CHARS).text;
+    let text = normalize(text, crate::MAX_CHARS, &|_| None).text;
     let decision = policy.decide(assessment, conversation, &text);
     let reply = compose(&decision, resources, locale, &text);
     conversation.record(policy, Turn::of(&decision, &text));

@@ -1,15 +1,25 @@
 //! WordPiece tokenizing with the `tokenizers` crate, built from the `tokenizer.json`
 //! that travels inside the model artifact. Padding is off (the encoder builds its own
-//! attention mask); truncation keeps the first `max_len` tokens, [CLS] and [SEP] included.
+//! attention mask). A text that fits in `max_len` tokens ([CLS] and [SEP] included) is
+//! one window; a longer one is its first `max_len` tokens, then overlapping windows of
+//! `WINDOW` tokens over the whole of it: short windows, so that one harmful sentence is
+//! not averaged away among pages of harmless ones.
 
 use crate::error::{Error, ErrorCode, Result};
-use tokenizers::{TruncationDirection, TruncationParams, TruncationStrategy};
+
+/// Tokens in each window over a long text, special tokens included.
+pub const WINDOW: usize = 128;
+/// Tokens each such window shares with the one before it, so no sentence falls between two.
+pub const OVERLAP: usize = 64;
 
 /// A tokenizer bound to the model's maximum sequence length.
 #[derive(Clone)]
 pub struct Tokenizer {
     inner: tokenizers::Tokenizer,
     max_len: usize,
+    /// The special tokens the model expects before ([CLS]) and after ([SEP]) a text.
+    open: Vec<u32>,
+    close: Vec<u32>,
 }
 
 impl Tokenizer {
@@ -18,15 +28,17 @@ impl Tokenizer {
         let mut inner = tokenizers::Tokenizer::from_bytes(bytes)
             .map_err(|e| Error::new(ErrorCode::Tokenizer, format!("bad tokenizer.json: {e}")))?;
         inner.with_padding(None);
-        inner
-            .with_truncation(Some(TruncationParams {
-                direction: TruncationDirection::Right,
-                max_length: max_len,
-                strategy: TruncationStrategy::LongestFirst,
-                stride: 0,
-            }))
-            .map_err(|e| Error::new(ErrorCode::Tokenizer, e.to_string()))?;
-        Ok(Self { inner, max_len })
+        inner.with_truncation(None).map_err(|e| Error::new(ErrorCode::Tokenizer, e.to_string()))?;
+        let mut close = inner
+            .encode("", true)
+            .map_err(|e| Error::new(ErrorCode::Tokenizer, e.to_string()))?
+            .get_ids()
+            .to_vec();
+        let open: Vec<u32> = close.drain(..close.len().min(1)).collect();
+        if max_len < WINDOW {
+            return Err(Error::corrupt(format!("max_len {max_len} leaves no room for text")));
+        }
+        Ok(Self { inner, max_len, open, close })
     }
 
     /// The longest sequence the encoder accepts, special tokens included.
@@ -34,13 +46,41 @@ impl Tokenizer {
         self.max_len
     }
 
-    /// Token ids of `text`, with [CLS] and [SEP], at most `max_len` of them.
+    /// Token ids of `text`, with [CLS] and [SEP], at most `max_len` of them (the start of
+    /// a longer text).
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
-        let encoding = self
-            .inner
-            .encode(text, true)
-            .map_err(|e| Error::new(ErrorCode::Tokenizer, e.to_string()))?;
+        let tokens = self.tokens(text)?;
+        Ok(self.wrap(&tokens[..tokens.len().min(self.max_len - self.open.len() - self.close.len())]))
+    }
+
+    /// The windows of `text` the model reads: the text (at most `max_len` tokens) and,
+    /// when it is longer, overlapping windows of `WINDOW` tokens over all of it.
+    pub fn windows(&self, text: &str) -> Result<Vec<Vec<u32>>> {
+        let tokens = self.tokens(text)?;
+        let specials = self.open.len() + self.close.len();
+        let first = self.wrap(&tokens[..tokens.len().min(self.max_len - specials)]);
+        if tokens.len() + specials <= self.max_len {
+            return Ok(vec![first]);
+        }
+        let (size, step) = (WINDOW - specials, WINDOW - specials - OVERLAP);
+        let starts = (0..tokens.len() - size).step_by(step).chain([tokens.len() - size]);
+        Ok(std::iter::once(first).chain(starts.map(|start| self.wrap(&tokens[start..start + size]))).collect())
+    }
+
+    /// Token ids of `text` without special tokens.
+    fn tokens(&self, text: &str) -> Result<Vec<u32>> {
+        let encoding = self.inner.encode(text, false).map_err(|e| Error::new(ErrorCode::Tokenizer, e.to_string()))?;
         Ok(encoding.get_ids().to_vec())
+    }
+
+    fn wrap(&self, tokens: &[u32]) -> Vec<u32> {
+        [self.open.as_slice(), tokens, &self.close].concat()
+    }
+
+    /// The id of `word` when it is a whole word of the vocabulary (WordPiece vocabularies
+    /// list common words first, so a lower id is a more common word).
+    pub fn word_id(&self, word: &str) -> Option<u32> {
+        self.inner.token_to_id(word)
     }
 
     /// The vocabulary entry of each id, for showing evidence.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 /// The TypeScript shapes of the plain objects below (hand-written to match their serde form;
 /// `tests/browser/web.test.mjs` checks them against real outputs).
@@ -99,6 +99,22 @@ fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
 pub struct JsNacre {
     inner: Rc<crate::Nacre>,
     conversation: Rc<RefCell<Conversation>>,
+    /// The promise of the latest call: each call starts when the one before it is settled.
+    last: RefCell<Promise>,
+}
+
+impl JsNacre {
+    /// Runs `work` once every earlier call is settled: calls are answered in the order
+    /// they were made, and a failed one does not stop the next.
+    fn in_turn(&self, work: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+        let previous = self.last.borrow().clone();
+        let promise = future_to_promise(async move {
+            let _ = JsFuture::from(previous).await;
+            work.await
+        });
+        *self.last.borrow_mut() = promise.clone();
+        promise
+    }
 }
 
 #[wasm_bindgen(js_class = Nacre)]
@@ -110,10 +126,10 @@ impl JsNacre {
     ) -> Result<JsNacre, JsValue> {
         let options: LoadOptions = options_arg(options)?;
         let nacre = crate::Nacre::load(&bytes.to_vec(), options.backend).await.map_err(js_error)?;
-        Ok(JsNacre { inner: Rc::new(nacre), conversation: Rc::default() })
+        Ok(JsNacre { inner: Rc::new(nacre), conversation: Rc::default(), last: RefCell::new(Promise::resolve(&JsValue::UNDEFINED)) })
     }
 
-    /// The backend in use: `"webgpu"` or `"cpu"`.
+    /// The backend in use: `"webgpu"` or `"cpu"` (`"cpu"` after the GPU was lost).
     #[wasm_bindgen(getter)]
     pub fn backend(&self) -> String {
         self.inner.backend().as_str().into()
@@ -130,7 +146,7 @@ impl JsNacre {
     #[wasm_bindgen(unchecked_return_type = "Promise<Float32Array>")]
     pub fn embed(&self, #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
-        future_to_promise(async move {
+        self.in_turn(async move {
             let text = text_arg(&text)?;
             let vector = inner.embed(&text).await.map_err(js_error)?;
             Ok(Float32Array::from(vector.as_slice()).into())
@@ -142,7 +158,7 @@ impl JsNacre {
     #[wasm_bindgen(unchecked_return_type = "Promise<Assessment>")]
     pub fn assess(&self, #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
-        future_to_promise(async move {
+        self.in_turn(async move {
             let text = text_arg(&text)?;
             to_js(&inner.assess(&text).await.map_err(js_error)?)
         })
@@ -159,7 +175,7 @@ impl JsNacre {
         #[wasm_bindgen(unchecked_param_type = "RespondOptions")] options: Option<JsValue>,
     ) -> Promise {
         let (inner, conversation) = (Rc::clone(&self.inner), Rc::clone(&self.conversation));
-        future_to_promise(async move {
+        self.in_turn(async move {
             let text = text_arg(&text)?;
             let options: RespondOptions = options_arg(options)?;
             let locale = options.locale.unwrap_or_else(browser_locale);

@@ -1,12 +1,20 @@
 //! Bad input gives a typed error or a correct result, never a panic or a hang:
-//! empty and whitespace-only text, a megabyte of text, control characters, and
-//! corrupt, truncated or foreign model files.
+//! empty and whitespace-only text, a megabyte and ten megabytes of text, control
+//! characters, corrupt, truncated, foreign or wrong-version model files, and a model
+//! whose policy fails validation.
 
+use nacre::normalize::Change;
 use nacre::{BackendRequest, ErrorCode, Nacre};
+use sha2::{Digest, Sha256};
 
 fn model_bytes() -> Vec<u8> {
     let path = std::env::var("NACRE_BASE_MODEL")
         .unwrap_or_else(|_| format!("{}/www/model/encoder-int8.nacre", env!("CARGO_MANIFEST_DIR")));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run ./build.sh model first)"))
+}
+
+fn teacher_bytes() -> Vec<u8> {
+    let path = format!("{}/www/model/nacre-teacher.nacre", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run ./build.sh model first)"))
 }
 
@@ -70,4 +78,58 @@ fn webgpu_is_unavailable_natively_and_auto_falls_back() {
     assert_eq!(err.code, ErrorCode::BackendUnavailable);
     let nacre = pollster::block_on(Nacre::load(&bytes, BackendRequest::Auto)).unwrap();
     assert_eq!(nacre.backend(), nacre::Backend::Cpu);
+}
+
+#[test]
+fn ten_megabytes_of_text_are_assessed_and_the_unread_tail_is_reported() {
+    let nacre = load(&teacher_bytes()).unwrap();
+    let huge = "the quick brown fox jumps over the lazy dog ".repeat(240_000);
+    assert!(huge.len() > 10_000_000);
+    let assessment = pollster::block_on(nacre.assess(&huge)).unwrap();
+    assert!(assessment.changes.contains(&Change::Truncated), "{:?}", assessment.changes);
+    assert!((0.0..=1.0).contains(&assessment.risk));
+}
+
+#[test]
+fn control_characters_are_removed_and_reported() {
+    let nacre = load(&teacher_bytes()).unwrap();
+    let assessment = pollster::block_on(nacre.assess("what time\u{0000} is it\u{001B}[2J in Tokyo?\u{0007}")).unwrap();
+    assert_eq!(assessment.changes, vec![Change::Control]);
+}
+
+#[test]
+fn another_format_version_is_model_version() {
+    let mut bytes = model_bytes();
+    bytes[6..8].copy_from_slice(&2u16.to_le_bytes());
+    let err = load(&bytes).err().expect("a version 2 file loaded");
+    assert_eq!(err.code, ErrorCode::ModelVersion, "{err}");
+}
+
+/// The artifact with one of its JSON documents replaced, header and checksum rewritten
+/// (layout in src/artifact.rs).
+fn with_document(bytes: &[u8], name: &str, value: serde_json::Value) -> Vec<u8> {
+    let header_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    let mut header: serde_json::Value = serde_json::from_slice(&bytes[12..12 + header_len]).unwrap();
+    header["documents"][name] = value;
+    let header = serde_json::to_vec(&header).unwrap();
+    let mut out = bytes[..8].to_vec();
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&bytes[12 + header_len..bytes.len() - 32]);
+    let digest = Sha256::digest(&out);
+    out.extend_from_slice(&digest);
+    out
+}
+
+#[test]
+fn a_policy_that_fails_validation_is_policy_invalid() {
+    let bytes = teacher_bytes();
+    let header_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[12..12 + header_len]).unwrap();
+    let mut policy = header["documents"]["policy"].clone();
+    policy["jailbreak_shift"]["value"] = serde_json::json!(7.0);
+    let err = load(&with_document(&bytes, "policy", policy)).err().expect("an out-of-range policy loaded");
+    assert_eq!(err.code, ErrorCode::PolicyInvalid, "{err}");
+    let err = load(&with_document(&bytes, "resources", serde_json::json!({"locales": 3}))).err().unwrap();
+    assert_eq!(err.code, ErrorCode::PolicyInvalid, "{err}");
 }

@@ -79,6 +79,9 @@ check(len(obf) >= 200, f"obfuscation corpus {len(obf)} >= 200")
 check(all({"text", "plain", "kind", "category", "user_type"} <= set(o) for o in obf), "obfuscation rows have the fields")
 check(all(o["plain"] in test_text and o["plain"] not in other_text for o in obf), "obfuscation originals are test rows only")
 check({o["user_type"] for o in obf} >= {"malicious", "benign"}, "obfuscation corpus has malicious and benign")
+obf_mal = sum(o["user_type"] == "malicious" for o in obf)
+check(obf_mal >= 200 and len(obf) - obf_mal >= 200,
+      f"obfuscation corpus: {obf_mal} malicious and {len(obf) - obf_mal} benign/vulnerable variants, >= 200 each")
 
 print(f"\n{len(fails)} failure(s)")
 sys.exit(1 if fails else 0)

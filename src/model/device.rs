@@ -1,5 +1,6 @@
 //! Backend choice: WebGPU through burn's wgpu runtime (browser builds), or burn's Flex
-//! CPU backend. `auto` tries WebGPU and falls back to the CPU when no adapter is there.
+//! CPU backend. `auto` tries WebGPU and falls back to the CPU when no adapter is there,
+//! or when the page's WebGPU device was lost earlier.
 
 use crate::error::{Error, ErrorCode, Result};
 use burn::tensor::Device;
@@ -60,23 +61,42 @@ pub async fn select_device(request: BackendRequest) -> Result<(Device, Backend)>
     }
 }
 
+/// The page's WebGPU device: not made yet, ready, or lost (then WebGPU is unavailable).
+#[cfg(target_arch = "wasm32")]
+enum Webgpu {
+    Unset,
+    Ready(Device),
+    Lost,
+}
+
 #[cfg(target_arch = "wasm32")]
 thread_local! {
     /// burn registers the WebGPU runtime once per page: later loads share that device.
-    static WEBGPU: std::cell::RefCell<Option<Device>> = const { std::cell::RefCell::new(None) };
+    static WEBGPU: std::cell::RefCell<Webgpu> = const { std::cell::RefCell::new(Webgpu::Unset) };
 }
 
 #[cfg(target_arch = "wasm32")]
 async fn webgpu() -> Result<Device> {
-    if let Some(device) = WEBGPU.with(|cell| cell.borrow().clone()) {
-        return Ok(device);
+    let known = WEBGPU.with(|cell| match &*cell.borrow() {
+        Webgpu::Ready(device) => Some(Ok(device.clone())),
+        Webgpu::Lost => Some(Err(Error::new(ErrorCode::BackendUnavailable, "the WebGPU device was lost"))),
+        Webgpu::Unset => None,
+    });
+    if let Some(known) = known {
+        return known;
     }
     let device = Device::wgpu_options()
         .init_async()
         .await
         .map_err(|e| Error::new(ErrorCode::BackendUnavailable, format!("WebGPU: {e}")))?;
-    WEBGPU.with(|cell| *cell.borrow_mut() = Some(device.clone()));
+    WEBGPU.with(|cell| *cell.borrow_mut() = Webgpu::Ready(device.clone()));
     Ok(device)
+}
+
+/// Marks the page's WebGPU device as lost: later loads use the CPU.
+pub fn webgpu_lost() {
+    #[cfg(target_arch = "wasm32")]
+    WEBGPU.with(|cell| *cell.borrow_mut() = Webgpu::Lost);
 }
 
 #[cfg(not(target_arch = "wasm32"))]

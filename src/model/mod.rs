@@ -6,7 +6,7 @@ mod encoder;
 mod heads;
 mod load;
 
-pub use device::{Backend, BackendRequest, select_device};
+pub use device::{Backend, BackendRequest, select_device, webgpu_lost};
 pub use encoder::{Batch, Encoder, EncoderConfig, l2_normalize, pool};
 pub(crate) use encoder::Layer;
 pub use heads::{CATEGORIES, Heads, HeadsConfig, JAILBREAK, Logits, SEVERITIES, USER_TYPES};

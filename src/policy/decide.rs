@@ -70,7 +70,7 @@ impl Policy {
                     severity: assessment.severity,
                     expected_severity: assessment.expected_severity(),
                     jailbreak: assessment.jailbreak,
-                    obfuscated: !assessment.changes.is_empty(),
+                    obfuscated: assessment.changes.iter().any(|c| c.is_disguise()),
                 },
                 guideline,
                 strategies: Strategies::of(strategy, &guideline, exposure, rules, resources),

@@ -59,7 +59,7 @@ pub fn train(
     cache: &Path,
     log: &mut dyn FnMut(&str),
 ) -> Result<Trained> {
-    let depth = nacre.encoder.depth();
+    let depth = nacre.network().encoder.depth();
     let tuned_layers = recipe.tuned_layers.min(depth);
     let frozen = depth - tuned_layers;
     let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();

@@ -33,7 +33,7 @@ impl States {
             starts.push(total);
             total += sequence.len();
         }
-        let width = nacre.encoder.width();
+        let width = nacre.network().encoder.width();
         let mut key = Sha256::new();
         key.update(Sha256::digest(model_bytes));
         key.update((frozen as u64).to_le_bytes());
@@ -50,8 +50,8 @@ impl States {
         order.sort_by_key(|&i| ids[i].len());
         for chunk in order.chunks(BATCH) {
             let sequences: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
-            let batch = Batch::new(&sequences, &nacre.device);
-            let states = nacre.encoder.lower_states(&batch, frozen);
+            let batch = Batch::new(&sequences, &nacre.network().device);
+            let states = nacre.network().encoder.lower_states(&batch, frozen);
             let seq = states.dims()[1];
             let data = states.into_data().try_to_vec::<f32>().expect("f32 states");
             for (row, &i) in chunk.iter().enumerate() {
