@@ -59,6 +59,7 @@ impl Batch {
     }
 
     /// True where a position is padding, `[batch, seq]`.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn padding(&self) -> Tensor<2, Bool> {
         self.padding.clone()
     }
@@ -183,6 +184,7 @@ impl Encoder {
     }
 
     /// The last `count` layers, for fine-tuning (the rest of the encoder is dropped).
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn into_top_layers(mut self, count: usize) -> Vec<Layer> {
         let keep = self.layers.len().saturating_sub(count);
         self.layers.split_off(keep)

@@ -8,5 +8,6 @@ mod load;
 
 pub use device::{Backend, BackendRequest, select_device, webgpu_lost};
 pub use encoder::{Batch, Encoder, EncoderConfig, l2_normalize, pool};
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) use encoder::Layer;
 pub use heads::{CATEGORIES, Heads, HeadsConfig, JAILBREAK, Logits, SEVERITIES, USER_TYPES};
