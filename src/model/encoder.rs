@@ -3,6 +3,7 @@
 //! and attention-masked mean pooling. One definition for training, native inference
 //! and the browser; the device decides where it runs.
 
+use super::int8::Int8Layer;
 use super::load::Loader;
 use crate::artifact::Artifact;
 use crate::error::Result;
@@ -72,6 +73,9 @@ pub(crate) struct Layer {
     ffn_in: Linear,
     ffn_out: Linear,
     ffn_norm: LayerNorm,
+    /// The same linear layers as int8, for CPU inference (`int8`); `None` on other paths.
+    #[module(skip)]
+    int8: Option<Int8Layer>,
 }
 
 impl Layer {
@@ -90,6 +94,7 @@ impl Layer {
             ffn_in: loader.linear(&format!("{prefix}.intermediate.dense"), h, ffn)?,
             ffn_out: loader.linear(&format!("{prefix}.output.dense"), ffn, h)?,
             ffn_norm: loader.norm(&format!("{prefix}.output.LayerNorm"), h)?,
+            int8: Int8Layer::load(loader, config, prefix)?,
         })
     }
 
@@ -115,9 +120,15 @@ impl Layer {
     }
 
     pub(crate) fn forward(&self, x: Tensor<3>, padding: Tensor<2, Bool>) -> Tensor<3> {
-        let attended = self.attention.forward(MhaInput::self_attn(x.clone()).mask_pad(padding));
-        let x = self.attention_norm.forward(x + attended.context);
-        let hidden = self.ffn_out.forward(gelu(self.ffn_in.forward(x.clone())));
+        let attended = match &self.int8 {
+            Some(int8) => int8.attention(x.clone(), padding),
+            None => self.attention.forward(MhaInput::self_attn(x.clone()).mask_pad(padding)).context,
+        };
+        let x = self.attention_norm.forward(x + attended);
+        let hidden = match &self.int8 {
+            Some(int8) => int8.feed_forward(x.clone()),
+            None => self.ffn_out.forward(gelu(self.ffn_in.forward(x.clone()))),
+        };
         self.ffn_norm.forward(x + hidden)
     }
 }
