@@ -1,15 +1,27 @@
 //! The integer matrix product of the CPU inference path: activations quantized per row at
-//! call time (symmetric int8, one f32 scale per row) times int8 weights with one f32 scale
-//! per output row (as the artifact stores them), accumulated exactly in i32, then rescaled
-//! to f32 with the bias added. Wasm builds use SIMD128 (`i32x4.dot_i16x8_s`, 4 rows by
-//! 2 columns per step); other targets run the same integer arithmetic in portable code, so
-//! native and browser results are bit-identical.
+//! call time (symmetric, 14 bits, one f32 scale per row) times int8 weights with one f32
+//! scale per output row (as the artifact stores them), accumulated exactly in i32, then
+//! rescaled to f32 with the bias added. Wasm builds use SIMD128 (`i32x4.dot_i16x8_s`, 4 rows
+//! by 2 columns per step); other targets run the same integer arithmetic in portable code,
+//! so native and browser results are bit-identical.
 
 /// The inner dimension is zero-padded to a multiple of this (one SIMD step).
 const STEP: usize = 16;
+/// The largest activation code: 14 bits. Activations are the precision-critical operand
+/// (hidden states have outlier dimensions), and the i16 lanes of the dot product hold
+/// 14 bits at no extra cost; `levels` lowers it when the sum could overflow i32.
+const MAX_LEVELS: usize = 8191;
+/// The largest weight code magnitude.
+const MAX_WEIGHT: usize = 127;
 
 fn padded(cols: usize) -> usize {
     cols.div_ceil(STEP) * STEP
+}
+
+/// The largest activation code for rows of `cols` values: `cols` products of it with a
+/// weight code must sum within i32.
+fn levels(cols: usize) -> f32 {
+    (i32::MAX as usize / (MAX_WEIGHT * cols.max(1))).min(MAX_LEVELS) as f32
 }
 
 /// A weight matrix `[rows, cols]` (PyTorch `[out, in]` layout) as int8 codes, each row
@@ -59,7 +71,7 @@ impl Int8Matrix {
     }
 }
 
-/// Activations `[rows, cols]` quantized per row: codes in -127..=127 (held as i16, the
+/// Activations `[rows, cols]` quantized per row: codes in `-levels..=levels` (i16, the
 /// width the SIMD dot product takes), each row zero-padded to a multiple of 16.
 #[derive(Debug, Clone)]
 pub struct QuantizedRows {
@@ -70,19 +82,19 @@ pub struct QuantizedRows {
 }
 
 impl QuantizedRows {
-    /// Quantizes row-major `values` with `cols` columns: each row's largest magnitude maps to 127.
+    /// Quantizes row-major `values` with `cols` columns: each row's largest magnitude maps to
+    /// the top code (NaN gives 0; a row holding an infinity gives zeros).
     pub fn new(values: &[f32], cols: usize) -> Self {
         assert!(cols > 0 && values.len() % cols == 0, "values must be whole rows");
         let rows = values.len() / cols;
         let stride = padded(cols);
+        let top = levels(cols);
         let mut codes = vec![0i16; rows * stride];
         let mut scales = Vec::with_capacity(rows);
         for (row, out) in values.chunks_exact(cols).zip(codes.chunks_exact_mut(stride)) {
             let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let (scale, inverse) = if max > 0.0 && max.is_finite() { (max / 127.0, 127.0 / max) } else { (1.0, 0.0) };
-            for (code, v) in out.iter_mut().zip(row) {
-                *code = (v * inverse).round_ties_even().clamp(-127.0, 127.0) as i16;
-            }
+            let (scale, inverse) = if max > 0.0 && max.is_finite() { (max / top, top / max) } else { (1.0, 0.0) };
+            encode(row, inverse, &mut out[..cols]);
             scales.push(scale);
         }
         Self { rows, cols, codes, scales }
@@ -91,6 +103,38 @@ impl QuantizedRows {
     fn row(&self, r: usize) -> &[i16] {
         let stride = padded(self.cols);
         &self.codes[r * stride..(r + 1) * stride]
+    }
+}
+
+/// `round_ties_even(v × inverse)` as i16 for each value (|v| ≤ the row's max, so the code
+/// stays within the levels; NaN gives 0).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn encode(values: &[f32], inverse: f32, codes: &mut [i16]) {
+    for (code, v) in codes.iter_mut().zip(values) {
+        *code = (v * inverse).round_ties_even() as i16;
+    }
+}
+
+/// The same as the portable `encode`, four values per step: IEEE multiply, round to
+/// nearest even, saturating conversion (NaN gives 0), so the codes are identical.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn encode(values: &[f32], inverse: f32, codes: &mut [i16]) {
+    use core::arch::wasm32::*;
+    let scale = f32x4_splat(inverse);
+    let mut chunks = values.chunks_exact(8);
+    let mut out = codes.chunks_exact_mut(8);
+    for (chunk, out) in (&mut chunks).zip(&mut out) {
+        // SAFETY: `chunk` holds 8 f32 and `out` 8 i16 (16 bytes); loads and stores may be unaligned.
+        unsafe {
+            let low = v128_load(chunk.as_ptr().cast());
+            let high = v128_load(chunk.as_ptr().add(4).cast());
+            let low = i32x4_trunc_sat_f32x4(f32x4_nearest(f32x4_mul(low, scale)));
+            let high = i32x4_trunc_sat_f32x4(f32x4_nearest(f32x4_mul(high, scale)));
+            v128_store(out.as_mut_ptr().cast(), i16x8_narrow_i32x4(low, high));
+        }
+    }
+    for (code, v) in out.into_remainder().iter_mut().zip(chunks.remainder()) {
+        *code = (v * inverse).round_ties_even() as i16;
     }
 }
 
@@ -271,11 +315,11 @@ mod tests {
         let a = QuantizedRows::new(&values, 50);
         for (m, row) in values.chunks(50).enumerate() {
             let max = row.iter().fold(0f32, |acc, v| acc.max(v.abs()));
-            assert!(a.row(m)[..50].iter().any(|&c| c.abs() == 127), "the largest value maps to ±127");
+            assert!(a.row(m)[..50].iter().any(|&c| c.abs() == 8191), "the largest value maps to the top code");
             assert!(a.row(m)[50..].iter().all(|&c| c == 0), "padding is zero");
             for (k, v) in row.iter().enumerate() {
                 let back = f32::from(a.row(m)[k]) * a.scales[m];
-                assert!((back - v).abs() <= max / 254.0 + 1e-6, "row {m} col {k}: {back} vs {v}");
+                assert!((back - v).abs() <= max / 16382.0 + 1e-6, "row {m} col {k}: {back} vs {v}");
             }
         }
     }
@@ -284,8 +328,21 @@ mod tests {
     fn zero_and_non_finite_rows_give_finite_codes() {
         let a = QuantizedRows::new(&[0.0, 0.0, f32::NAN, 1.0, f32::INFINITY, -2.0], 2);
         assert_eq!(&a.row(0)[..2], &[0, 0]);
-        assert_eq!(&a.row(1)[..2], &[0, 127]);
-        assert!(a.row(2).iter().all(|c| c.abs() <= 127));
+        assert_eq!(&a.row(1)[..2], &[0, 8191]);
+        assert!(a.row(2).iter().all(|&c| c == 0));
+    }
+
+    #[test]
+    fn long_rows_use_fewer_levels_so_sums_fit_in_i32() {
+        assert_eq!(levels(384), 8191.0);
+        assert_eq!(levels(1536), 8191.0);
+        let cols = 4096;
+        let top = levels(cols) as i64;
+        assert!(top < 8191 && top * 127 * cols as i64 <= i64::from(i32::MAX));
+        let a = QuantizedRows::new(&vec![1.0; cols], cols);
+        let w = Int8Matrix::new(1, cols, &vec![127; cols], vec![1.0]);
+        let got = matmul(&a, &w, &[0.0])[0];
+        assert!((got - 127.0 * cols as f32).abs() <= 1e-3 * got, "{got}");
     }
 
     #[test]
