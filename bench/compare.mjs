@@ -75,7 +75,7 @@ try {
     return out;
   }, dev);
   const mean = cosines.reduce((s, c) => s + c, 0) / cosines.length;
-  console.log(`cosine pkg vs base over ${cosines.length} dev texts: min ${Math.min(...cosines).toFixed(5)}, mean ${mean.toFixed(5)}`);
+  console.log(`cosine pkg vs base over ${cosines.length} dev texts: min ${Math.min(...cosines).toFixed(6)}, mean ${mean.toFixed(6)}`);
   if (session.errors.length) throw session.errors[0];
 } finally {
   await session.close();

@@ -9,7 +9,7 @@ use crate::artifact::Artifact;
 use crate::error::Result;
 use burn::module::{Module, Param};
 use burn::nn::attention::{MhaInput, MultiHeadAttention, MultiHeadAttentionConfig};
-use burn::nn::{EmbeddingConfig, Embedding, LayerNorm, Linear};
+use burn::nn::{EmbeddingConfig, Embedding, LayerNorm, Linear, LinearConfig};
 use burn::tensor::activation::gelu;
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
@@ -81,20 +81,27 @@ pub(crate) struct Layer {
 impl Layer {
     pub(crate) fn load(loader: &Loader, config: &EncoderConfig, prefix: &str) -> Result<Self> {
         let (h, ffn) = (config.hidden_size, config.intermediate_size);
+        let int8 = Int8Layer::load(loader, config, prefix)?;
+        // With int8 layers, burn's linear layers are never run: they keep their lazy
+        // initializer (never materialized) instead of an f32 copy of the weights.
+        let linear = |name: &str, d_in, d_out| match int8 {
+            Some(_) => Ok(LinearConfig::new(d_in, d_out).init(loader.device())),
+            None => loader.linear(&format!("{prefix}.{name}"), d_in, d_out),
+        };
         let mut attention = MultiHeadAttentionConfig::new(h, config.num_heads)
             .with_dropout(0.0)
             .init(loader.device());
-        attention.query = loader.linear(&format!("{prefix}.attention.self.query"), h, h)?;
-        attention.key = loader.linear(&format!("{prefix}.attention.self.key"), h, h)?;
-        attention.value = loader.linear(&format!("{prefix}.attention.self.value"), h, h)?;
-        attention.output = loader.linear(&format!("{prefix}.attention.output.dense"), h, h)?;
+        attention.query = linear("attention.self.query", h, h)?;
+        attention.key = linear("attention.self.key", h, h)?;
+        attention.value = linear("attention.self.value", h, h)?;
+        attention.output = linear("attention.output.dense", h, h)?;
         Ok(Layer {
             attention,
             attention_norm: loader.norm(&format!("{prefix}.attention.output.LayerNorm"), h)?,
-            ffn_in: loader.linear(&format!("{prefix}.intermediate.dense"), h, ffn)?,
-            ffn_out: loader.linear(&format!("{prefix}.output.dense"), ffn, h)?,
+            ffn_in: linear("intermediate.dense", h, ffn)?,
+            ffn_out: linear("output.dense", ffn, h)?,
             ffn_norm: loader.norm(&format!("{prefix}.output.LayerNorm"), h)?,
-            int8: Int8Layer::load(loader, config, prefix)?,
+            int8,
         })
     }
 
@@ -102,6 +109,12 @@ impl Layer {
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn weights(&self, prefix: &str) -> Result<Vec<(String, crate::artifact::Weights)>> {
         use super::load::{linear_weights, norm_weights};
+        if self.int8.is_some() {
+            return Err(crate::error::Error::new(
+                crate::error::ErrorCode::InvalidArgument,
+                "a layer loaded for CPU inference holds int8 weights only: load it for training to save it",
+            ));
+        }
         let a = &self.attention;
         let mut out = Vec::new();
         for (name, linear) in [
