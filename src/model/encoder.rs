@@ -73,7 +73,8 @@ pub(crate) struct Layer {
     ffn_in: Linear,
     ffn_out: Linear,
     ffn_norm: LayerNorm,
-    /// The same linear layers as int8, for CPU inference (`int8`); `None` on other paths.
+    /// The linear layers as int8, for CPU inference (see `int8`); `None` on the other paths,
+    /// where the burn `Linear`s above hold the weights.
     #[module(skip)]
     int8: Option<Int8Layer>,
 }
