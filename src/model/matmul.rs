@@ -1,12 +1,17 @@
 //! The integer matrix product of the CPU inference path: activations quantized per row at
 //! call time (symmetric, 14 bits, one f32 scale per row) times int8 weights with one f32
 //! scale per output row (as the artifact stores them), accumulated exactly in i32, then
-//! rescaled to f32 with the bias added. Wasm builds use SIMD128 (`i32x4.dot_i16x8_s`, 4 rows
-//! by 2 columns per step); other targets run the same integer arithmetic in portable code,
-//! so native and browser results are bit-identical.
+//! rescaled to f32 with the bias added. Wasm builds use SIMD128 (`i32x4.dot_i16x8_s`, one
+//! tile shape: 4 activation rows by 2 weight rows, both padded with zero rows to whole tiles);
+//! other targets run the same integer arithmetic in portable code, so native and browser
+//! results are bit-identical.
 
 /// The inner dimension is zero-padded to a multiple of this (one SIMD step).
 const STEP: usize = 16;
+/// Activation rows per tile: activations get zero rows up to a multiple of this.
+const TILE_ROWS: usize = 4;
+/// Weight rows per tile: weights get zero rows up to a multiple of this.
+const TILE_COLS: usize = 2;
 /// The largest activation code: 14 bits. Activations are the precision-critical operand
 /// (hidden states have outlier dimensions), and the i16 lanes of the dot product hold
 /// 14 bits at no extra cost; `levels` lowers it when the sum could overflow i32.
@@ -25,7 +30,8 @@ fn levels(cols: usize) -> f32 {
 }
 
 /// A weight matrix `[rows, cols]` (PyTorch `[out, in]` layout) as int8 codes, each row
-/// zero-padded to a multiple of 16, with one f32 scale per row.
+/// zero-padded to a multiple of 16 and zero rows added up to a whole tile, with one f32
+/// scale per row.
 #[derive(Debug, Clone)]
 pub struct Int8Matrix {
     rows: usize,
@@ -37,34 +43,30 @@ pub struct Int8Matrix {
 impl Int8Matrix {
     /// `codes` is row-major `rows × cols`; `scales` has one entry per row.
     pub fn new(rows: usize, cols: usize, codes: &[i8], scales: Vec<f32>) -> Self {
-        assert_eq!(codes.len(), rows * cols, "codes must be rows × cols");
+        assert!(cols > 0 && codes.len() == rows * cols, "codes must be rows × cols");
         assert_eq!(scales.len(), rows, "one scale per row");
         let stride = padded(cols);
-        let mut padded_codes = vec![0i8; rows * stride];
-        if cols > 0 {
-            for (dst, src) in padded_codes.chunks_exact_mut(stride).zip(codes.chunks_exact(cols)) {
-                dst[..cols].copy_from_slice(src);
-            }
+        let mut padded_codes = vec![0i8; rows.next_multiple_of(TILE_COLS) * stride];
+        for (dst, src) in padded_codes.chunks_exact_mut(stride).zip(codes.chunks_exact(cols)) {
+            dst[..cols].copy_from_slice(src);
         }
         Self { rows, cols, codes: padded_codes, scales }
     }
 
     /// Stacks matrices with the same number of columns (e.g. query, key, value into one).
     pub fn stack(parts: &[Int8Matrix]) -> Self {
-        let cols = parts.first().map_or(0, |p| p.cols);
+        let cols = parts.first().map_or(1, |p| p.cols);
         assert!(parts.iter().all(|p| p.cols == cols), "stacked matrices need the same columns");
-        Self {
-            rows: parts.iter().map(|p| p.rows).sum(),
-            cols,
-            codes: parts.iter().flat_map(|p| p.codes.iter().copied()).collect(),
-            scales: parts.iter().flat_map(|p| p.scales.iter().copied()).collect(),
-        }
+        let codes: Vec<i8> = parts.iter().flat_map(|p| (0..p.rows).flat_map(|r| &p.row(r)[..cols])).copied().collect();
+        let scales = parts.iter().flat_map(|p| p.scales.iter().copied()).collect();
+        Self::new(codes.len() / cols, cols, &codes, scales)
     }
 
     pub fn rows(&self) -> usize {
         self.rows
     }
 
+    /// Row `r`, padded; rows past `rows` (up to a whole tile) are zeros.
     fn row(&self, r: usize) -> &[i8] {
         let stride = padded(self.cols);
         &self.codes[r * stride..(r + 1) * stride]
@@ -72,7 +74,8 @@ impl Int8Matrix {
 }
 
 /// Activations `[rows, cols]` quantized per row: codes in `-levels..=levels` (i16, the
-/// width the SIMD dot product takes), each row zero-padded to a multiple of 16.
+/// width the SIMD dot product takes), each row zero-padded to a multiple of 16 and zero rows
+/// added up to a whole tile.
 #[derive(Debug, Clone)]
 pub struct QuantizedRows {
     rows: usize,
@@ -89,7 +92,7 @@ impl QuantizedRows {
         let rows = values.len() / cols;
         let stride = padded(cols);
         let top = levels(cols);
-        let mut codes = vec![0i16; rows * stride];
+        let mut codes = vec![0i16; rows.next_multiple_of(TILE_ROWS) * stride];
         let mut scales = Vec::with_capacity(rows);
         for (row, out) in values.chunks_exact(cols).zip(codes.chunks_exact_mut(stride)) {
             let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
@@ -100,6 +103,7 @@ impl QuantizedRows {
         Self { rows, cols, codes, scales }
     }
 
+    /// Row `r`, padded; rows past `rows` (up to a whole tile) are zeros.
     fn row(&self, r: usize) -> &[i16] {
         let stride = padded(self.cols);
         &self.codes[r * stride..(r + 1) * stride]
@@ -162,55 +166,32 @@ fn dots(a: &QuantizedRows, w: &Int8Matrix, mut emit: impl FnMut(usize, usize, i3
     }
 }
 
-/// Calls `emit(m, n, dot)` once for every activation row `m` and weight row `n`: blocks of
-/// 2 weight rows (kept in cache) against 4 activation rows at a time, then the leftovers.
+/// Calls `emit(m, n, dot)` once for every activation row `m` and weight row `n`: 2 weight
+/// rows (kept in cache) against 4 activation rows at a time; padding rows are not emitted.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn dots(a: &QuantizedRows, w: &Int8Matrix, mut emit: impl FnMut(usize, usize, i32)) {
-    let mut n = 0;
-    while n < w.rows {
-        if n + 2 <= w.rows {
-            block::<2>(a, w, n, &mut emit);
-            n += 2;
-        } else {
-            block::<1>(a, w, n, &mut emit);
-            n += 1;
-        }
-    }
-}
-
-/// Every activation row against weight rows `n..n + C`.
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[inline(always)]
-fn block<const C: usize>(a: &QuantizedRows, w: &Int8Matrix, n: usize, emit: &mut impl FnMut(usize, usize, i32)) {
-    let weights: [&[i8]; C] = std::array::from_fn(|c| w.row(n + c));
-    let mut m = 0;
-    while m < a.rows {
-        if m + 4 <= a.rows {
-            let sums = simd::tile::<4, C>(std::array::from_fn(|r| a.row(m + r)), weights);
-            for (r, row) in sums.iter().enumerate() {
-                for (c, &dot) in row.iter().enumerate() {
+    for n in (0..w.rows).step_by(TILE_COLS) {
+        let weights = std::array::from_fn(|c| w.row(n + c));
+        for m in (0..a.rows).step_by(TILE_ROWS) {
+            let sums = simd::tile(std::array::from_fn(|r| a.row(m + r)), weights);
+            for (r, row) in sums.iter().enumerate().filter(|(r, _)| m + r < a.rows) {
+                for (c, &dot) in row.iter().enumerate().filter(|(c, _)| n + c < w.rows) {
                     emit(m + r, n + c, dot);
                 }
             }
-            m += 4;
-        } else {
-            let [sums] = simd::tile::<1, C>([a.row(m)], weights);
-            for (c, &dot) in sums.iter().enumerate() {
-                emit(m, n + c, dot);
-            }
-            m += 1;
         }
     }
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
+    use super::{TILE_COLS as C, TILE_ROWS as R};
     use core::arch::wasm32::*;
 
-    /// Dot products of `R` activation rows with `C` weight rows, all of the same length,
-    /// a multiple of 16: 16 columns per step, weights widened from i8 to i16 once per step.
+    /// Dot products of 4 activation rows with 2 weight rows, all of the same length, a
+    /// multiple of 16: 16 columns per step, weights widened from i8 to i16 once per step.
     #[inline(always)]
-    pub fn tile<const R: usize, const C: usize>(a: [&[i16]; R], w: [&[i8]; C]) -> [[i32; C]; R] {
+    pub fn tile(a: [&[i16]; R], w: [&[i8]; C]) -> [[i32; C]; R] {
         let len = w[0].len();
         assert!(len % 16 == 0 && a.iter().all(|r| r.len() == len) && w.iter().all(|r| r.len() == len));
         let mut acc = [[i32x4_splat(0); C]; R];
@@ -348,16 +329,26 @@ mod tests {
     #[test]
     fn stacking_keeps_rows_in_order() {
         let mut rng = Rng(7);
-        let (values, first, bias1) = random_case(&mut rng, 3, 20, 4);
-        let (_, second, bias2) = random_case(&mut rng, 3, 20, 2);
+        let (values, first, bias1) = random_case(&mut rng, 3, 20, 5);
+        let (_, second, bias2) = random_case(&mut rng, 3, 20, 3);
         let a = QuantizedRows::new(&values, 20);
         let stacked = Int8Matrix::stack(&[first.clone(), second.clone()]);
+        assert_eq!(stacked.rows(), 8);
         let bias: Vec<f32> = bias1.iter().chain(&bias2).copied().collect();
         let whole = matmul(&a, &stacked, &bias);
         let (left, right) = (matmul(&a, &first, &bias1), matmul(&a, &second, &bias2));
         for m in 0..3 {
-            assert_eq!(&whole[m * 6..m * 6 + 4], &left[m * 4..m * 4 + 4]);
-            assert_eq!(&whole[m * 6 + 4..m * 6 + 6], &right[m * 2..m * 2 + 2]);
+            assert_eq!(&whole[m * 8..m * 8 + 5], &left[m * 5..m * 5 + 5]);
+            assert_eq!(&whole[m * 8 + 5..m * 8 + 8], &right[m * 3..m * 3 + 3]);
         }
+    }
+
+    #[test]
+    fn padding_rows_and_columns_are_zero() {
+        let w = Int8Matrix::new(3, 5, &[1; 15], vec![1.0; 3]);
+        assert!(w.row(2)[..5].iter().all(|&c| c == 1) && w.row(2)[5..].iter().all(|&c| c == 0));
+        assert!(w.row(3).iter().all(|&c| c == 0), "a zero row completes the tile");
+        let a = QuantizedRows::new(&[1.0; 5], 5);
+        assert!((1..TILE_ROWS).all(|r| a.row(r).iter().all(|&c| c == 0)));
     }
 }
