@@ -44,7 +44,7 @@ impl Int8Linear {
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let [batch, seq, width] = x.dims();
         let device = x.device();
-        let values = x.into_data().into_vec::<f32>().expect("the CPU path computes in f32");
+        let values = x.into_data().try_into_vec::<f32>().expect("the CPU path computes in f32");
         let out = matmul(&QuantizedRows::new(&values, width), &self.weights, &self.bias);
         Tensor::from_data(TensorData::new(out, [batch, seq, self.weights.rows()]), &device)
     }
@@ -65,7 +65,9 @@ impl Int8Layer {
     /// The layer's linear layers from the artifact when `loader` reads onto the plain CPU
     /// device and all of them are stored as int8; otherwise `None` (burn's path is used).
     pub(crate) fn load(loader: &Loader, config: &EncoderConfig, prefix: &str) -> Result<Option<Self>> {
-        if *loader.device() != Device::flex() {
+        // An autodiff device compares equal to the plain one it wraps: training needs burn's path.
+        let device = loader.device();
+        if *device != Device::flex() || device.is_autodiff() {
             return Ok(None);
         }
         let (h, ffn) = (config.hidden_size, config.intermediate_size);
