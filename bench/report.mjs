@@ -7,7 +7,7 @@ import { median } from "./stats.mjs";
 const NACRE = { cpu: "nacre-cpu", webgpu: "nacre-webgpu" };
 const TJS = { wasm: "tjs-wasm-q8", webgpu: "tjs-webgpu-fp32" };
 const LABELS = {
-  "nacre-cpu": "Nacre, CPU (wasm SIMD128, int8 weights dequantized to f32)",
+  "nacre-cpu": "Nacre, CPU (int8 matmuls in wasm SIMD128, 14-bit activations)",
   "nacre-webgpu": "Nacre, WebGPU (f32 kernels)",
   "tjs-wasm-q8": "transformers.js, wasm, q8",
   "tjs-wasm-fp32": "transformers.js, wasm, fp32",

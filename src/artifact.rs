@@ -152,6 +152,34 @@ impl Artifact {
         };
         Ok(Weights { shape: entry.shape.clone(), values })
     }
+
+    /// An int8 tensor's codes and per-row scales as stored (no dequantization); `None` when
+    /// the tensor is stored as f32.
+    pub fn int8_tensor(&self, name: &str) -> Result<Option<Int8Weights>> {
+        let entry = self
+            .header
+            .tensors
+            .get(name)
+            .ok_or_else(|| Error::corrupt(format!("missing tensor {name}")))?;
+        if entry.precision != Precision::I8 {
+            return Ok(None);
+        }
+        let bytes = self.span(entry.offset, entry.len)?;
+        let (codes, scales) = bytes.split_at(bytes.len() - entry.shape[0] * 4);
+        Ok(Some(Int8Weights {
+            shape: entry.shape.clone(),
+            codes: codes.iter().map(|&b| b as i8).collect(),
+            scales: f32s(scales),
+        }))
+    }
+}
+
+/// An int8 tensor as stored: row-major codes and one f32 scale per row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Int8Weights {
+    pub shape: Vec<usize>,
+    pub codes: Vec<i8>,
+    pub scales: Vec<f32>,
 }
 
 fn f32s(bytes: &[u8]) -> Vec<f32> {
@@ -268,6 +296,10 @@ mod tests {
             assert!((got - want).abs() <= 1.0 / 254.0, "{got} vs {want}");
         }
         assert_eq!(artifact.header.tensors["v"].precision, Precision::F32);
+        let raw = artifact.int8_tensor("m").unwrap().expect("stored as int8");
+        assert_eq!((raw.shape, raw.codes), (vec![2, 3], vec![127, -64, 32, 0, 0, 0]));
+        assert_eq!(raw.scales, vec![1.0 / 127.0, 1.0]);
+        assert_eq!(artifact.int8_tensor("f").unwrap(), None);
         let config: serde_json::Value = artifact.document("config").unwrap();
         assert_eq!(config["hidden"], 3);
     }

@@ -3,12 +3,13 @@
 //! and attention-masked mean pooling. One definition for training, native inference
 //! and the browser; the device decides where it runs.
 
+use super::int8::Int8Layer;
 use super::load::Loader;
 use crate::artifact::Artifact;
 use crate::error::Result;
 use burn::module::{Module, Param};
 use burn::nn::attention::{MhaInput, MultiHeadAttention, MultiHeadAttentionConfig};
-use burn::nn::{EmbeddingConfig, Embedding, LayerNorm, Linear};
+use burn::nn::{EmbeddingConfig, Embedding, LayerNorm, Linear, LinearConfig};
 use burn::tensor::activation::gelu;
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
@@ -73,24 +74,36 @@ pub(crate) struct Layer {
     ffn_in: Linear,
     ffn_out: Linear,
     ffn_norm: LayerNorm,
+    /// The linear layers as int8, for CPU inference (see `int8`); `None` on the other paths,
+    /// where the burn `Linear`s above hold the weights.
+    #[module(skip)]
+    int8: Option<Int8Layer>,
 }
 
 impl Layer {
     pub(crate) fn load(loader: &Loader, config: &EncoderConfig, prefix: &str) -> Result<Self> {
         let (h, ffn) = (config.hidden_size, config.intermediate_size);
+        let int8 = Int8Layer::load(loader, config, prefix)?;
+        // With int8 layers, burn's linear layers are never run: they keep their lazy
+        // initializer (never materialized) instead of an f32 copy of the weights.
+        let linear = |name: &str, d_in, d_out| match int8 {
+            Some(_) => Ok(LinearConfig::new(d_in, d_out).init(loader.device())),
+            None => loader.linear(&format!("{prefix}.{name}"), d_in, d_out),
+        };
         let mut attention = MultiHeadAttentionConfig::new(h, config.num_heads)
             .with_dropout(0.0)
             .init(loader.device());
-        attention.query = loader.linear(&format!("{prefix}.attention.self.query"), h, h)?;
-        attention.key = loader.linear(&format!("{prefix}.attention.self.key"), h, h)?;
-        attention.value = loader.linear(&format!("{prefix}.attention.self.value"), h, h)?;
-        attention.output = loader.linear(&format!("{prefix}.attention.output.dense"), h, h)?;
+        attention.query = linear("attention.self.query", h, h)?;
+        attention.key = linear("attention.self.key", h, h)?;
+        attention.value = linear("attention.self.value", h, h)?;
+        attention.output = linear("attention.output.dense", h, h)?;
         Ok(Layer {
             attention,
             attention_norm: loader.norm(&format!("{prefix}.attention.output.LayerNorm"), h)?,
-            ffn_in: loader.linear(&format!("{prefix}.intermediate.dense"), h, ffn)?,
-            ffn_out: loader.linear(&format!("{prefix}.output.dense"), ffn, h)?,
+            ffn_in: linear("intermediate.dense", h, ffn)?,
+            ffn_out: linear("output.dense", ffn, h)?,
             ffn_norm: loader.norm(&format!("{prefix}.output.LayerNorm"), h)?,
+            int8,
         })
     }
 
@@ -98,6 +111,12 @@ impl Layer {
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn weights(&self, prefix: &str) -> Result<Vec<(String, crate::artifact::Weights)>> {
         use super::load::{linear_weights, norm_weights};
+        if self.int8.is_some() {
+            return Err(crate::error::Error::new(
+                crate::error::ErrorCode::InvalidArgument,
+                "a layer loaded for CPU inference holds int8 weights only: load it for training to save it",
+            ));
+        }
         let a = &self.attention;
         let mut out = Vec::new();
         for (name, linear) in [
@@ -116,9 +135,15 @@ impl Layer {
     }
 
     pub(crate) fn forward(&self, x: Tensor<3>, padding: Tensor<2, Bool>) -> Tensor<3> {
-        let attended = self.attention.forward(MhaInput::self_attn(x.clone()).mask_pad(padding));
-        let x = self.attention_norm.forward(x + attended.context);
-        let hidden = self.ffn_out.forward(gelu(self.ffn_in.forward(x.clone())));
+        let attended = match &self.int8 {
+            Some(int8) => int8.attention(x.clone(), padding),
+            None => self.attention.forward(MhaInput::self_attn(x.clone()).mask_pad(padding)).context,
+        };
+        let x = self.attention_norm.forward(x + attended);
+        let hidden = match &self.int8 {
+            Some(int8) => int8.feed_forward(x.clone()),
+            None => self.ffn_out.forward(gelu(self.ffn_in.forward(x.clone()))),
+        };
         self.ffn_norm.forward(x + hidden)
     }
 }

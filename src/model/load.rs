@@ -34,6 +34,10 @@ impl<'a> Loader<'a> {
         self.device
     }
 
+    pub fn artifact(&self) -> &'a Artifact {
+        self.artifact
+    }
+
     pub fn weights(&self, name: &str, shape: &[usize]) -> Result<Weights> {
         let weights = self.artifact.tensor(name)?;
         if weights.shape != shape {

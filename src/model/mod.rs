@@ -4,7 +4,9 @@
 mod device;
 mod encoder;
 mod heads;
+mod int8;
 mod load;
+mod matmul;
 
 pub use device::{Backend, BackendRequest, select_device, webgpu_lost};
 pub use encoder::{Batch, Encoder, EncoderConfig, l2_normalize, pool};

@@ -1,0 +1,354 @@
+//! The integer matrix product of the CPU inference path: activations quantized per row at
+//! call time (symmetric, 14 bits, one f32 scale per row) times int8 weights with one f32
+//! scale per output row (as the artifact stores them), accumulated exactly in i32, then
+//! rescaled to f32 with the bias added. Wasm builds use SIMD128 (`i32x4.dot_i16x8_s`, one
+//! tile shape: 4 activation rows by 2 weight rows, both padded with zero rows to whole tiles);
+//! other targets run the same integer arithmetic in portable code, so native and browser
+//! results are bit-identical.
+
+/// The inner dimension is zero-padded to a multiple of this (one SIMD step).
+const STEP: usize = 16;
+/// Activation rows per tile: activations get zero rows up to a multiple of this.
+const TILE_ROWS: usize = 4;
+/// Weight rows per tile: weights get zero rows up to a multiple of this.
+const TILE_COLS: usize = 2;
+/// The largest activation code: 14 bits. Activations are the precision-critical operand
+/// (hidden states have outlier dimensions), and the i16 lanes of the dot product hold
+/// 14 bits at no extra cost; `levels` lowers it when the sum could overflow i32.
+const MAX_LEVELS: usize = 8191;
+/// The largest weight code magnitude.
+const MAX_WEIGHT: usize = 127;
+
+fn padded(cols: usize) -> usize {
+    cols.div_ceil(STEP) * STEP
+}
+
+/// The largest activation code for rows of `cols` values: `cols` products of it with a
+/// weight code must sum within i32.
+fn levels(cols: usize) -> f32 {
+    (i32::MAX as usize / (MAX_WEIGHT * cols.max(1))).min(MAX_LEVELS) as f32
+}
+
+/// A weight matrix `[rows, cols]` (PyTorch `[out, in]` layout) as int8 codes, each row
+/// zero-padded to a multiple of 16 and zero rows added up to a whole tile, with one f32
+/// scale per row.
+#[derive(Debug, Clone)]
+pub struct Int8Matrix {
+    rows: usize,
+    cols: usize,
+    codes: Vec<i8>,
+    scales: Vec<f32>,
+}
+
+impl Int8Matrix {
+    /// `codes` is row-major `rows × cols`; `scales` has one entry per row.
+    pub fn new(rows: usize, cols: usize, codes: &[i8], scales: Vec<f32>) -> Self {
+        assert!(cols > 0 && codes.len() == rows * cols, "codes must be rows × cols");
+        assert_eq!(scales.len(), rows, "one scale per row");
+        let stride = padded(cols);
+        let mut padded_codes = vec![0i8; rows.next_multiple_of(TILE_COLS) * stride];
+        for (dst, src) in padded_codes.chunks_exact_mut(stride).zip(codes.chunks_exact(cols)) {
+            dst[..cols].copy_from_slice(src);
+        }
+        Self { rows, cols, codes: padded_codes, scales }
+    }
+
+    /// Stacks matrices with the same number of columns (e.g. query, key, value into one).
+    pub fn stack(parts: &[Int8Matrix]) -> Self {
+        let cols = parts.first().map_or(1, |p| p.cols);
+        assert!(parts.iter().all(|p| p.cols == cols), "stacked matrices need the same columns");
+        let codes: Vec<i8> = parts.iter().flat_map(|p| (0..p.rows).flat_map(|r| &p.row(r)[..cols])).copied().collect();
+        let scales = parts.iter().flat_map(|p| p.scales.iter().copied()).collect();
+        Self::new(codes.len() / cols, cols, &codes, scales)
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Row `r`, padded; rows past `rows` (up to a whole tile) are zeros.
+    fn row(&self, r: usize) -> &[i8] {
+        let stride = padded(self.cols);
+        &self.codes[r * stride..(r + 1) * stride]
+    }
+}
+
+/// Activations `[rows, cols]` quantized per row: codes in `-levels..=levels` (i16, the
+/// width the SIMD dot product takes), each row zero-padded to a multiple of 16 and zero rows
+/// added up to a whole tile.
+#[derive(Debug, Clone)]
+pub struct QuantizedRows {
+    rows: usize,
+    cols: usize,
+    codes: Vec<i16>,
+    scales: Vec<f32>,
+}
+
+impl QuantizedRows {
+    /// Quantizes row-major `values` with `cols` columns: each row's largest magnitude maps to
+    /// the top code (NaN gives 0; a row holding an infinity gives zeros).
+    pub fn new(values: &[f32], cols: usize) -> Self {
+        assert!(cols > 0 && values.len() % cols == 0, "values must be whole rows");
+        let rows = values.len() / cols;
+        let stride = padded(cols);
+        let top = levels(cols);
+        let mut codes = vec![0i16; rows.next_multiple_of(TILE_ROWS) * stride];
+        let mut scales = Vec::with_capacity(rows);
+        for (row, out) in values.chunks_exact(cols).zip(codes.chunks_exact_mut(stride)) {
+            let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let (scale, inverse) = if max > 0.0 && max.is_finite() { (max / top, top / max) } else { (1.0, 0.0) };
+            encode(row, inverse, &mut out[..cols]);
+            scales.push(scale);
+        }
+        Self { rows, cols, codes, scales }
+    }
+
+    /// Row `r`, padded; rows past `rows` (up to a whole tile) are zeros.
+    fn row(&self, r: usize) -> &[i16] {
+        let stride = padded(self.cols);
+        &self.codes[r * stride..(r + 1) * stride]
+    }
+}
+
+/// `round_ties_even(v × inverse)` as i16 for each value (|v| ≤ the row's max, so the code
+/// stays within the levels; NaN gives 0).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn encode(values: &[f32], inverse: f32, codes: &mut [i16]) {
+    for (code, v) in codes.iter_mut().zip(values) {
+        *code = (v * inverse).round_ties_even() as i16;
+    }
+}
+
+/// The same as the portable `encode`, four values per step: IEEE multiply, round to
+/// nearest even, saturating conversion (NaN gives 0), so the codes are identical.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn encode(values: &[f32], inverse: f32, codes: &mut [i16]) {
+    use core::arch::wasm32::*;
+    let scale = f32x4_splat(inverse);
+    let mut chunks = values.chunks_exact(8);
+    let mut out = codes.chunks_exact_mut(8);
+    for (chunk, out) in (&mut chunks).zip(&mut out) {
+        // SAFETY: `chunk` holds 8 f32 and `out` 8 i16 (16 bytes); loads and stores may be unaligned.
+        unsafe {
+            let low = v128_load(chunk.as_ptr().cast());
+            let high = v128_load(chunk.as_ptr().add(4).cast());
+            let low = i32x4_trunc_sat_f32x4(f32x4_nearest(f32x4_mul(low, scale)));
+            let high = i32x4_trunc_sat_f32x4(f32x4_nearest(f32x4_mul(high, scale)));
+            v128_store(out.as_mut_ptr().cast(), i16x8_narrow_i32x4(low, high));
+        }
+    }
+    for (code, v) in out.into_remainder().iter_mut().zip(chunks.remainder()) {
+        *code = (v * inverse).round_ties_even() as i16;
+    }
+}
+
+/// `a · wᵀ + bias`: `[a.rows, w.rows]` row-major, each entry the exact integer dot product
+/// rescaled by the row's and the column's scales.
+pub fn matmul(a: &QuantizedRows, w: &Int8Matrix, bias: &[f32]) -> Vec<f32> {
+    assert_eq!(a.cols, w.cols, "inner dimensions differ");
+    assert_eq!(bias.len(), w.rows, "one bias per output");
+    let mut out = vec![0f32; a.rows * w.rows];
+    dots(a, w, |m, n, dot| {
+        out[m * w.rows + n] = dot as f32 * (a.scales[m] * w.scales[n]) + bias[n];
+    });
+    out
+}
+
+/// Calls `emit(m, n, dot)` once for every activation row `m` and weight row `n`.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn dots(a: &QuantizedRows, w: &Int8Matrix, mut emit: impl FnMut(usize, usize, i32)) {
+    for n in 0..w.rows {
+        let weights = w.row(n);
+        for m in 0..a.rows {
+            let dot = a.row(m).iter().zip(weights).map(|(&x, &y)| i32::from(x) * i32::from(y)).sum();
+            emit(m, n, dot);
+        }
+    }
+}
+
+/// Calls `emit(m, n, dot)` once for every activation row `m` and weight row `n`: 2 weight
+/// rows (kept in cache) against 4 activation rows at a time; padding rows are not emitted.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn dots(a: &QuantizedRows, w: &Int8Matrix, mut emit: impl FnMut(usize, usize, i32)) {
+    for n in (0..w.rows).step_by(TILE_COLS) {
+        let weights = std::array::from_fn(|c| w.row(n + c));
+        for m in (0..a.rows).step_by(TILE_ROWS) {
+            let sums = simd::tile(std::array::from_fn(|r| a.row(m + r)), weights);
+            for (r, row) in sums.iter().enumerate().filter(|(r, _)| m + r < a.rows) {
+                for (c, &dot) in row.iter().enumerate().filter(|(c, _)| n + c < w.rows) {
+                    emit(m + r, n + c, dot);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd {
+    use super::{TILE_COLS as C, TILE_ROWS as R};
+    use core::arch::wasm32::*;
+
+    /// Dot products of 4 activation rows with 2 weight rows, all of the same length, a
+    /// multiple of 16: 16 columns per step, weights widened from i8 to i16 once per step.
+    #[inline(always)]
+    pub fn tile(a: [&[i16]; R], w: [&[i8]; C]) -> [[i32; C]; R] {
+        let len = w[0].len();
+        assert!(len % 16 == 0 && a.iter().all(|r| r.len() == len) && w.iter().all(|r| r.len() == len));
+        let mut acc = [[i32x4_splat(0); C]; R];
+        let mut k = 0;
+        while k < len {
+            // SAFETY: every row holds `len` elements and `k + 16 <= len`; loads may be unaligned.
+            let (low, high): ([v128; C], [v128; C]) = unsafe {
+                let wide: [v128; C] = std::array::from_fn(|c| v128_load(w[c].as_ptr().add(k).cast()));
+                (wide.map(|v| i16x8_extend_low_i8x16(v)), wide.map(|v| i16x8_extend_high_i8x16(v)))
+            };
+            for r in 0..R {
+                // SAFETY: as above; 8 i16 per load.
+                let (a_low, a_high) = unsafe {
+                    (v128_load(a[r].as_ptr().add(k).cast()), v128_load(a[r].as_ptr().add(k + 8).cast()))
+                };
+                for c in 0..C {
+                    acc[r][c] = i32x4_add(acc[r][c], i32x4_dot_i16x8(a_low, low[c]));
+                    acc[r][c] = i32x4_add(acc[r][c], i32x4_dot_i16x8(a_high, high[c]));
+                }
+            }
+            k += 16;
+        }
+        acc.map(|row| row.map(sum_lanes))
+    }
+
+    #[inline(always)]
+    fn sum_lanes(v: v128) -> i32 {
+        i32x4_extract_lane::<0>(v)
+            .wrapping_add(i32x4_extract_lane::<1>(v))
+            .wrapping_add(i32x4_extract_lane::<2>(v))
+            .wrapping_add(i32x4_extract_lane::<3>(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator (xorshift), so the tests need no dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn float(&mut self) -> f32 {
+            (self.next() % 2_000_001) as f32 / 1_000_000.0 - 1.0
+        }
+        fn code(&mut self) -> i8 {
+            ((self.next() % 255) as i16 - 127) as i8
+        }
+    }
+
+    /// `a · wᵀ + bias` in f64 from the dequantized operands: the reference.
+    fn reference(a: &QuantizedRows, w: &Int8Matrix, bias: &[f32]) -> Vec<f64> {
+        let mut out = Vec::new();
+        for m in 0..a.rows {
+            for n in 0..w.rows {
+                let dot: f64 = (0..a.cols)
+                    .map(|k| {
+                        let x = f64::from(a.row(m)[k]) * f64::from(a.scales[m]);
+                        let y = f64::from(w.row(n)[k]) * f64::from(w.scales[n]);
+                        x * y
+                    })
+                    .sum();
+                out.push(dot + f64::from(bias[n]));
+            }
+        }
+        out
+    }
+
+    fn random_case(rng: &mut Rng, m: usize, k: usize, n: usize) -> (Vec<f32>, Int8Matrix, Vec<f32>) {
+        let values: Vec<f32> = (0..m * k).map(|_| rng.float() * 3.0).collect();
+        let codes: Vec<i8> = (0..n * k).map(|_| rng.code()).collect();
+        let scales: Vec<f32> = (0..n).map(|_| (rng.float().abs() + 0.01) / 100.0).collect();
+        let bias: Vec<f32> = (0..n).map(|_| rng.float()).collect();
+        (values, Int8Matrix::new(n, k, &codes, scales), bias)
+    }
+
+    #[test]
+    fn matches_the_reference_on_odd_and_model_shapes() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let shapes = [(1, 1, 1), (1, 384, 384), (3, 17, 5), (5, 31, 3), (7, 384, 1152), (32, 1536, 384), (9, 100, 33)];
+        for (m, k, n) in shapes {
+            let (values, w, bias) = random_case(&mut rng, m, k, n);
+            let a = QuantizedRows::new(&values, k);
+            let got = matmul(&a, &w, &bias);
+            assert_eq!(got.len(), m * n);
+            for (i, (g, r)) in got.iter().zip(reference(&a, &w, &bias)).enumerate() {
+                assert!((f64::from(*g) - r).abs() <= 1e-5 * (1.0 + r.abs()), "shape {m}×{k}×{n}, entry {i}: {g} vs {r}");
+            }
+        }
+    }
+
+    #[test]
+    fn quantized_activations_stay_close_to_the_values() {
+        let mut rng = Rng(42);
+        let values: Vec<f32> = (0..4 * 50).map(|_| rng.float() * 10.0).collect();
+        let a = QuantizedRows::new(&values, 50);
+        for (m, row) in values.chunks(50).enumerate() {
+            let max = row.iter().fold(0f32, |acc, v| acc.max(v.abs()));
+            assert!(a.row(m)[..50].iter().any(|&c| c.abs() == 8191), "the largest value maps to the top code");
+            assert!(a.row(m)[50..].iter().all(|&c| c == 0), "padding is zero");
+            for (k, v) in row.iter().enumerate() {
+                let back = f32::from(a.row(m)[k]) * a.scales[m];
+                assert!((back - v).abs() <= max / 16382.0 + 1e-6, "row {m} col {k}: {back} vs {v}");
+            }
+        }
+    }
+
+    #[test]
+    fn zero_and_non_finite_rows_give_finite_codes() {
+        let a = QuantizedRows::new(&[0.0, 0.0, f32::NAN, 1.0, f32::INFINITY, -2.0], 2);
+        assert_eq!(&a.row(0)[..2], &[0, 0]);
+        assert_eq!(&a.row(1)[..2], &[0, 8191]);
+        assert!(a.row(2).iter().all(|&c| c == 0));
+    }
+
+    #[test]
+    fn long_rows_use_fewer_levels_so_sums_fit_in_i32() {
+        assert_eq!(levels(384), 8191.0);
+        assert_eq!(levels(1536), 8191.0);
+        let cols = 4096;
+        let top = levels(cols) as i64;
+        assert!(top < 8191 && top * 127 * cols as i64 <= i64::from(i32::MAX));
+        let a = QuantizedRows::new(&vec![1.0; cols], cols);
+        let w = Int8Matrix::new(1, cols, &vec![127; cols], vec![1.0]);
+        let got = matmul(&a, &w, &[0.0])[0];
+        assert!((got - 127.0 * cols as f32).abs() <= 1e-3 * got, "{got}");
+    }
+
+    #[test]
+    fn stacking_keeps_rows_in_order() {
+        let mut rng = Rng(7);
+        let (values, first, bias1) = random_case(&mut rng, 3, 20, 5);
+        let (_, second, bias2) = random_case(&mut rng, 3, 20, 3);
+        let a = QuantizedRows::new(&values, 20);
+        let stacked = Int8Matrix::stack(&[first.clone(), second.clone()]);
+        assert_eq!(stacked.rows(), 8);
+        let bias: Vec<f32> = bias1.iter().chain(&bias2).copied().collect();
+        let whole = matmul(&a, &stacked, &bias);
+        let (left, right) = (matmul(&a, &first, &bias1), matmul(&a, &second, &bias2));
+        for m in 0..3 {
+            assert_eq!(&whole[m * 8..m * 8 + 5], &left[m * 5..m * 5 + 5]);
+            assert_eq!(&whole[m * 8 + 5..m * 8 + 8], &right[m * 3..m * 3 + 3]);
+        }
+    }
+
+    #[test]
+    fn padding_rows_and_columns_are_zero() {
+        let w = Int8Matrix::new(3, 5, &[1; 15], vec![1.0; 3]);
+        assert!(w.row(2)[..5].iter().all(|&c| c == 1) && w.row(2)[5..].iter().all(|&c| c == 0));
+        assert!(w.row(3).iter().all(|&c| c == 0), "a zero row completes the tile");
+        let a = QuantizedRows::new(&[1.0; 5], 5);
+        assert!((1..TILE_ROWS).all(|r| a.row(r).iter().all(|&c| c == 0)));
+    }
+}
