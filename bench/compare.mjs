@@ -27,7 +27,13 @@ const dev = readFileSync(new URL("data/nacre.jsonl", root), "utf8")
 
 const tjs = process.env.TJS_MODEL_DIR;
 const mounts = [["/base/", resolve(base) + "/"]];
-if (tjs) mounts.push(["/tjs-model/", resolve(tjs) + "/"], ["/node_modules/", new URL("node_modules/", root).pathname]);
+if (tjs) {
+  mounts.push(
+    ["/bench/", new URL("bench/", root).pathname],
+    ["/tjs-model/", resolve(tjs) + "/"],
+    ["/node_modules/", new URL("node_modules/", root).pathname],
+  );
+}
 const session = await open({ webgpu: false, mounts });
 try {
   await session.page.goto(`${session.origin}/blank.html`);
@@ -47,14 +53,8 @@ try {
   });
   if (tjs) {
     await session.page.evaluate(async () => {
-      const { pipeline, env } = await import("/node_modules/@huggingface/transformers/dist/transformers.min.js");
-      env.allowRemoteModels = false;
-      env.allowLocalModels = true;
-      env.localModelPath = "/tjs-model/";
-      const dist = "/node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify";
-      env.backends.onnx.wasm.wasmPaths = { mjs: `${dist}.mjs`, wasm: `${dist}.wasm` };
-      const extractor = await pipeline("feature-extraction", "all-MiniLM-L6-v2", { device: "wasm", dtype: "q8" });
-      window.builds.tjs = { embed: async (text) => (await extractor(text, { pooling: "mean", normalize: true })).data };
+      const { loadTransformers } = await import("/bench/tjs.js");
+      window.builds.tjs = await loadTransformers({ device: "wasm", dtype: "q8" });
       await window.builds.tjs.embed("warm up");
     });
   }

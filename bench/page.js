@@ -3,6 +3,7 @@
 // figures in `window.benchResult` for bench/run.mjs. `full=1` adds latency, throughput
 // and memory; without it the page measures cold start and first inference only.
 import { median, quantile } from "./stats.mjs";
+import { loadTransformers } from "./tjs.js";
 
 const query = new URLSearchParams(location.search);
 const config = Object.fromEntries(query);
@@ -56,25 +57,6 @@ async function loadNacre({ device }) {
     },
     tokens: null,
     threads: 1,
-  };
-}
-
-async function loadTransformers({ device, dtype }) {
-  const { pipeline, env } = await import("/node_modules/@huggingface/transformers/dist/transformers.min.js");
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = "/tjs-model/";
-  // The same ONNX Runtime Web files transformers.js would fetch from its CDN, served locally.
-  const dist = "/node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify";
-  env.backends.onnx.wasm.wasmPaths = { mjs: `${dist}.mjs`, wasm: `${dist}.wasm` };
-  const extractor = await pipeline("feature-extraction", "all-MiniLM-L6-v2", { device, dtype });
-  const run = (input) => extractor(input, { pooling: "mean", normalize: true });
-  return {
-    embed: async (text) => (await run(text)).data,
-    // transformers.js takes the whole batch in one call (padded to the longest message).
-    embedAll: (texts) => run(texts),
-    tokens: (text) => extractor.tokenizer(text).input_ids.dims[1],
-    threads: env.backends.onnx.wasm.numThreads,
   };
 }
 

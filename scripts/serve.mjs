@@ -1,5 +1,4 @@
 // A small static server for the page: `/pkg/…` from pkg/, everything else from www/.
-// A small static server for the page: `/pkg/…` from pkg/, everything else from www/.
 // Serves .wasm as application/wasm, answers unchanged files with 304 (ETag), sets
 // cross-origin isolation headers, and gives every script the page's Content-Security-Policy
 // as a header: a worker's policy comes from its script's response (the pages carry the same

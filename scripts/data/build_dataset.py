@@ -37,6 +37,7 @@ import unicodedata
 import urllib.parse
 import zipfile
 from pathlib import Path
+from held_out import HELD_OUT_NAMES
 
 SEED = 20261128
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,8 +65,6 @@ USER_TYPES = ["benign", "vulnerable", "malicious"]
 FORBIDDEN_MEMBERS = re.compile(r"adv_?bench|xstest|simple_?safety|jailbreakbench|jbb|strata|or_?bench|"
                                r"wildguard|toxic_?chat|mitre_frr|phrasing/(past|future)_tense", re.I)
 
-HELD_OUT_NAMES = re.compile(r"adv_?bench|xstest|simple_?safety_?tests|jailbreak_?bench|\bjbb|strata-?sword|"
-                            r"cyberseceval|or-?bench|wildguard|toxic_?chat", re.I)
 
 
 def find_shared():

@@ -15,13 +15,13 @@ import sys
 import unicodedata
 from pathlib import Path
 
+from held_out import HELD_OUT_NAMES
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 CATS = {"none", "self_harm", "violence", "weapons_cbrne", "cyber", "fraud_crime", "drugs", "sexual",
         "child_safety", "hate_harassment", "privacy", "misinformation", "specialized_advice",
         "intellectual_property", "gambling", "extremism_cults"}
-HELD_OUT = re.compile(r"adv_?bench|xstest|simple_?safety_?tests|jailbreak_?bench|\bjbb\b|strata-?sword|"
-                      r"cyberseceval|\bor-?bench|wildguard|toxic_?chat", re.I)
 fails = []
 
 
@@ -52,7 +52,7 @@ check(max(n.values()) == 1, "no duplicate normalized text")
 
 for p in sorted(DATA.rglob("*")):
     if p.is_file() and ".cache" not in p.parts and p.name != "README.md":
-        hit = HELD_OUT.search(p.read_text(encoding="utf-8", errors="replace"))
+        hit = HELD_OUT_NAMES.search(p.read_text(encoding="utf-8", errors="replace"))
         check(hit is None, f"no held-out set named in {p.relative_to(ROOT)}" + (f" (found {hit.group(0)!r})" if hit else ""))
 
 ut = collections.Counter(r["user_type"] for r in rows)
