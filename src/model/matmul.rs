@@ -2,9 +2,9 @@
 //! call time (symmetric, 14 bits, one f32 scale per row) times int8 weights with one f32
 //! scale per output row (as the artifact stores them), accumulated exactly in i32, then
 //! rescaled to f32 with the bias added. Wasm builds use SIMD128 (`i32x4.dot_i16x8_s`, one
-//! tile shape: 4 activation rows by 2 weight rows, both padded with zero rows to whole tiles);
-//! other targets run the same integer arithmetic in portable code, so native and browser
-//! results are bit-identical.
+//! tile shape: 4 activation rows by 2 weight rows, both padded with zero rows to whole tiles),
+//! x86-64 the same tiles in SSE2; other targets run the same integer arithmetic in portable
+//! code. Integer sums are exact, so native and browser results are bit-identical.
 
 /// The inner dimension is zero-padded to a multiple of this (one SIMD step).
 const STEP: usize = 16;
@@ -155,7 +155,7 @@ pub fn matmul(a: &QuantizedRows, w: &Int8Matrix, bias: &[f32]) -> Vec<f32> {
 }
 
 /// Calls `emit(m, n, dot)` once for every activation row `m` and weight row `n`.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[cfg(not(any(all(target_arch = "wasm32", target_feature = "simd128"), target_arch = "x86_64")))]
 fn dots(a: &QuantizedRows, w: &Int8Matrix, mut emit: impl FnMut(usize, usize, i32)) {
     for n in 0..w.rows {
         let weights = w.row(n);
@@ -168,7 +168,8 @@ fn dots(a: &QuantizedRows, w: &Int8Matrix, mut emit: impl FnMut(usize, usize, i3
 
 /// Calls `emit(m, n, dot)` once for every activation row `m` and weight row `n`: 2 weight
 /// rows (kept in cache) against 4 activation rows at a time; padding rows are not emitted.
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+/// The same tiles on wasm (SIMD128) and x86-64 (SSE2, always present there).
+#[cfg(any(all(target_arch = "wasm32", target_feature = "simd128"), target_arch = "x86_64"))]
 fn dots(a: &QuantizedRows, w: &Int8Matrix, mut emit: impl FnMut(usize, usize, i32)) {
     for n in (0..w.rows).step_by(TILE_COLS) {
         let weights = std::array::from_fn(|c| w.row(n + c));
@@ -223,6 +224,52 @@ mod simd {
             .wrapping_add(i32x4_extract_lane::<1>(v))
             .wrapping_add(i32x4_extract_lane::<2>(v))
             .wrapping_add(i32x4_extract_lane::<3>(v))
+    }
+}
+
+/// The wasm tile in SSE2: `_mm_madd_epi16` is `i32x4.dot_i16x8_s`, and the integer sums
+/// are exact, so the results are the browser's bit for bit.
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use super::{TILE_COLS as C, TILE_ROWS as R};
+    use core::arch::x86_64::*;
+
+    /// Dot products of 4 activation rows with 2 weight rows, all of the same length, a
+    /// multiple of 16: 16 columns per step, weights widened from i8 to i16 once per step.
+    #[inline(always)]
+    pub fn tile(a: [&[i16]; R], w: [&[i8]; C]) -> [[i32; C]; R] {
+        let len = w[0].len();
+        assert!(len % 16 == 0 && a.iter().all(|r| r.len() == len) && w.iter().all(|r| r.len() == len));
+        // SAFETY: SSE2 is part of x86-64; every row holds `len` elements and `k + 16 <= len`;
+        // the loads are unaligned loads.
+        unsafe {
+            let mut acc = [[_mm_setzero_si128(); C]; R];
+            let mut k = 0;
+            while k < len {
+                let wide: [__m128i; C] = std::array::from_fn(|c| _mm_loadu_si128(w[c].as_ptr().add(k).cast()));
+                // Sign extension without SSE4.1: each byte doubled into a 16-bit lane, shifted back down.
+                let low = wide.map(|v| _mm_srai_epi16::<8>(_mm_unpacklo_epi8(v, v)));
+                let high = wide.map(|v| _mm_srai_epi16::<8>(_mm_unpackhi_epi8(v, v)));
+                for r in 0..R {
+                    let a_low = _mm_loadu_si128(a[r].as_ptr().add(k).cast());
+                    let a_high = _mm_loadu_si128(a[r].as_ptr().add(k + 8).cast());
+                    for c in 0..C {
+                        acc[r][c] = _mm_add_epi32(acc[r][c], _mm_madd_epi16(a_low, low[c]));
+                        acc[r][c] = _mm_add_epi32(acc[r][c], _mm_madd_epi16(a_high, high[c]));
+                    }
+                }
+                k += 16;
+            }
+            acc.map(|row| row.map(|v| sum_lanes(v)))
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn sum_lanes(v: __m128i) -> i32 {
+        let mut lanes = [0i32; 4];
+        // SAFETY: `lanes` is 16 bytes; the store may be unaligned.
+        unsafe { _mm_storeu_si128(lanes.as_mut_ptr().cast(), v) };
+        lanes.iter().fold(0i32, |sum, &lane| sum.wrapping_add(lane))
     }
 }
 
