@@ -7,6 +7,7 @@ pub mod dataset;
 mod fit;
 pub mod metrics;
 mod states;
+mod views;
 
 pub use fit::{Recipe, Stage};
 
@@ -20,6 +21,7 @@ use dataset::{Example, Labels};
 use fit::{Split, Tuned, fit, pooled};
 use metrics::{Report, evaluate};
 use states::States;
+use views::views;
 use std::path::Path;
 
 fn hex(bytes: &[u8]) -> String {
@@ -62,16 +64,16 @@ pub fn train(
     let depth = nacre.network().encoder.depth();
     let tuned_layers = recipe.tuned_layers.min(depth);
     let frozen = depth - tuned_layers;
-    let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
-    log(&format!("token states of {} texts after {frozen} frozen layers", texts.len()));
-    let states = States::compute(nacre, model_bytes, &texts, frozen, cache)?;
+    let views = views(nacre, examples)?;
+    log(&format!("token states of {} windows of {} texts after {frozen} frozen layers", views.len(), examples.len()));
+    let states = States::compute(nacre, model_bytes, views.iter().map(|v| v.ids.clone()).collect(), frozen, cache)?;
     let split = |states, name: &str| {
-        let rows: Vec<usize> = (0..examples.len()).filter(|&i| examples[i].split == name).collect();
-        let labels = rows.iter().map(|&i| examples[i].labels).collect();
+        let rows: Vec<usize> = (0..views.len()).filter(|&i| views[i].split == name).collect();
+        let labels = rows.iter().map(|&i| views[i].labels).collect();
         Split { states, rows, labels }
     };
     let (train_split, dev_split) = (split(&states, "train"), split(&states, "dev"));
-    log(&format!("train {} rows, dev {} rows; tuning {tuned_layers} layers", train_split.rows.len(), dev_split.rows.len()));
+    log(&format!("train {} windows, dev {} windows; tuning {tuned_layers} layers", train_split.rows.len(), dev_split.rows.len()));
 
     let device = Device::flex().autodiff();
     device.seed(recipe.seed);
@@ -109,8 +111,8 @@ pub fn train(
                     "recipe": format!("{recipe:?}"),
                     "tuned_layers": (frozen..depth).collect::<Vec<_>>(),
                     "epochs": epochs,
-                    "train_rows": train_split.rows.len(),
-                    "dev_rows": dev_split.rows.len(),
+                    "train_windows": train_split.rows.len(),
+                    "dev_windows": dev_split.rows.len(),
                     "dev": dev,
                 }),
             );
@@ -119,10 +121,12 @@ pub fn train(
     // Calibrate on the model as it ships (int8 layers, the inference path), not on the training copy.
     let draft = file(Calibration { flag_threshold: 0.5 }, None)?;
     let shipped = pollster::block_on(Nacre::load(&crate::pack::with_trained(model_bytes, &draft)?, BackendRequest::Cpu))?;
-    let dev_texts: Vec<&str> = dev_split.rows.iter().map(|&i| texts[i]).collect();
+    let dev_examples: Vec<&Example> = examples.iter().filter(|e| e.split == "dev").collect();
+    let dev_texts: Vec<&str> = dev_examples.iter().map(|e| e.text.as_str()).collect();
+    let dev_labels: Vec<Labels> = dev_examples.iter().map(|e| e.labels).collect();
     let dev_predictions = assess_all(&shipped, &dev_texts)?;
-    let calibration = Calibration { flag_threshold: pick_threshold(&dev_predictions, &dev_split.labels) };
-    let dev = evaluate(&dev_predictions, &dev_split.labels, calibration.flag_threshold);
+    let calibration = Calibration { flag_threshold: pick_threshold(&dev_predictions, &dev_labels) };
+    let dev = evaluate(&dev_predictions, &dev_labels, calibration.flag_threshold);
     Ok(Trained { heads_file: file(calibration, Some(&dev))?, dev, epochs })
 }
 

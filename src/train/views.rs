@@ -1,0 +1,68 @@
+//! What training reads of each example: the token windows the model reads at inference
+//! (the decoded text when a payload was decoded), with the labels each window should get.
+//!
+//! A text that fits the encoder is one view. A longer one is two: its first window and its
+//! last. Wrapped jailbreaks put the request at the end, after pages of template, so the
+//! last window carries the row's labels; the first window of a wrapped malicious request
+//! (jailbreak, with a harm category) shows only the template, so it is labelled as a
+//! jailbreak preamble with no request (category none, malicious, severity 1), the rule of
+//! data/README.md. Other long texts (a long post) keep their labels in both windows.
+
+use super::dataset::{Example, Labels};
+use crate::Nacre;
+use crate::error::Result;
+use crate::taxonomy::{Category, UserType};
+
+/// One window of one example, as training reads it.
+pub struct View {
+    pub ids: Vec<u32>,
+    pub labels: Labels,
+    pub split: String,
+}
+
+/// The views of every example, in example order.
+pub fn views(nacre: &Nacre, examples: &[Example]) -> Result<Vec<View>> {
+    let mut out = Vec::with_capacity(examples.len());
+    for example in examples {
+        let mut windows = nacre.prepare(&example.text)?.windows;
+        let view = |ids, labels| View { ids, labels, split: example.split.clone() };
+        let last = windows.pop().expect("at least one window");
+        if let Some(first) = windows.into_iter().next() {
+            out.push(view(first, preamble(example.labels)));
+        }
+        out.push(view(last, example.labels));
+    }
+    Ok(out)
+}
+
+/// The labels of a long text's first window.
+fn preamble(labels: Labels) -> Labels {
+    let wrapped = labels.jailbreak && labels.user_type == UserType::Malicious && labels.category != Category::None;
+    if wrapped { Labels { category: Category::None, severity: 1, ..labels } } else { labels }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(category: Category, user_type: UserType, jailbreak: bool) -> Labels {
+        Labels { category, user_type, severity: 3, jailbreak, borderline: false }
+    }
+
+    #[test]
+    fn a_wrapped_requests_preamble_is_a_jailbreak_without_a_request() {
+        let wrapped = preamble(labels(Category::Drugs, UserType::Malicious, true));
+        assert_eq!((wrapped.category, wrapped.user_type, wrapped.severity, wrapped.jailbreak), (Category::None, UserType::Malicious, 1, true));
+    }
+
+    #[test]
+    fn other_long_texts_keep_their_labels() {
+        for kept in [
+            labels(Category::SelfHarm, UserType::Vulnerable, false),
+            labels(Category::Cyber, UserType::Malicious, false),
+            labels(Category::None, UserType::Malicious, true),
+        ] {
+            assert_eq!(preamble(kept), kept);
+        }
+    }
+}
