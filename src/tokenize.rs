@@ -68,7 +68,7 @@ impl Tokenizer {
     }
 
     /// Token ids of `text` without special tokens.
-    fn tokens(&self, text: &str) -> Result<Vec<u32>> {
+    pub(crate) fn tokens(&self, text: &str) -> Result<Vec<u32>> {
         let encoding = self.inner.encode(text, false).map_err(|e| Error::new(ErrorCode::Tokenizer, e.to_string()))?;
         Ok(encoding.get_ids().to_vec())
     }
@@ -81,6 +81,11 @@ impl Tokenizer {
     /// list common words first, so a lower id is a more common word).
     pub fn word_id(&self, word: &str) -> Option<u32> {
         self.inner.token_to_id(word)
+    }
+
+    /// The number of tokens in the vocabulary, special tokens included.
+    pub fn vocab_size(&self) -> usize {
+        self.inner.get_vocab_size(true)
     }
 
     /// The vocabulary entry of each id, for showing evidence.
