@@ -63,7 +63,9 @@ impl Tokenizer {
             return Ok(vec![first]);
         }
         let (size, step) = (WINDOW - specials, WINDOW - specials - OVERLAP);
-        let starts = (0..tokens.len() - size).step_by(step).chain([tokens.len() - size]);
+        // A model whose first window is one `WINDOW` long has already read the window at 0.
+        let from = if self.max_len == WINDOW { step } else { 0 };
+        let starts = (from..tokens.len() - size).step_by(step).chain([tokens.len() - size]);
         Ok(std::iter::once(first).chain(starts.map(|start| self.wrap(&tokens[start..start + size]))).collect())
     }
 

@@ -145,8 +145,8 @@ mod tests {
         let spelled: String = rare.iter().map(|&id| student.id_to_token(id).unwrap().replace("##", "")).collect();
         assert_eq!(spelled, "photosynthesis");
         // Only a character never seen and not Latin is unknown.
-        let before = coverage(&teacher, &["photosynthesis 猫"]).unwrap();
-        let after = coverage(&student, &["photosynthesis 猫"]).unwrap();
+        let before = coverage(&teacher, &["photosynthesis 日本"]).unwrap();
+        let after = coverage(&student, &["photosynthesis 日本"]).unwrap();
         assert_eq!(before.unknown_rate, 0.0);
         assert!(after.unknown_rate > 0.0 && after.tokens_per_word > before.tokens_per_word);
     }
