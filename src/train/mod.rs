@@ -12,7 +12,7 @@ pub mod metrics;
 mod states;
 mod student;
 mod targets;
-pub mod vocab;
+mod vocab;
 
 pub use distill::{DistillRecipe, Distilled, distill};
 pub use fit::{Recipe, Stage};
