@@ -48,7 +48,7 @@ impl Default for DistillRecipe {
             seed: 17,
             layers: vec![0, 5],
             trained_layers: 1,
-            vocabulary: 5_000,
+            vocabulary: 6_000,
             max_len: 128,
             temperature: 2.0,
             cosine_weight: 1.0,
