@@ -43,10 +43,10 @@ function sampleJsHeap() {
   jsHeapPeak = Math.max(jsHeapPeak, performance.memory?.usedJSHeapSize ?? 0);
 }
 
-async function loadNacre({ device }) {
+async function loadNacre({ device, model = "encoder-int8" }) {
   const { default: init, Nacre } = await import("/pkg/nacre.js");
   await init();
-  const bytes = new Uint8Array(await (await fetch("/model/encoder-int8.nacre")).arrayBuffer());
+  const bytes = new Uint8Array(await (await fetch(`/model/${model}.nacre`)).arrayBuffer());
   const nacre = await Nacre.load(bytes, { backend: device });
   if (nacre.backend !== device) throw new Error(`Nacre runs on ${nacre.backend}, not ${device}`);
   return {

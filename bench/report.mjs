@@ -5,10 +5,14 @@ import { cpus, totalmem } from "node:os";
 import { median } from "./stats.mjs";
 
 const NACRE = { cpu: "nacre-cpu", webgpu: "nacre-webgpu" };
+/** The distilled student (a different, smaller network: not in the agreement check). */
+const STUDENT = { cpu: "nacre-student-cpu", webgpu: "nacre-student-webgpu" };
 const TJS = { wasm: "tjs-wasm-q8", webgpu: "tjs-webgpu-fp32" };
 const LABELS = {
   "nacre-cpu": "Nacre, CPU (int8 matmuls in wasm SIMD128, 14-bit activations)",
   "nacre-webgpu": "Nacre, WebGPU (f32 kernels)",
+  "nacre-student-cpu": "Nacre student (2 layers), CPU",
+  "nacre-student-webgpu": "Nacre student (2 layers), WebGPU",
   "tjs-wasm-q8": "transformers.js, wasm, q8",
   "tjs-wasm-fp32": "transformers.js, wasm, fp32",
   "tjs-webgpu-fp32": "transformers.js, WebGPU, fp32",
@@ -42,7 +46,8 @@ function summarize(runs) {
 function agreement(runs) {
   const reference = runs[NACRE.cpu][0].sample;
   const cosine = (a, b) => a.reduce((s, x, i) => s + x * b[i], 0) / Math.hypot(...a) / Math.hypot(...b);
-  const cosines = Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, cosine(r[0].sample, reference)]));
+  const same = Object.entries(runs).filter(([name]) => !Object.values(STUDENT).includes(name));
+  const cosines = Object.fromEntries(same.map(([name, r]) => [name, cosine(r[0].sample, reference)]));
   for (const [name, value] of Object.entries(cosines)) {
     if (!(value >= 0.99)) throw new Error(`${name} embeds differently from Nacre CPU: cosine ${value}`);
     const counts = runs[name][0].token_counts ?? {};
@@ -93,7 +98,11 @@ each configuration's embedding of the same message to Nacre CPU's: ${Object.entr
 ${Object.entries(ratios).map(([name, value]) => `| ${name} | ${value.toFixed(2)} |`).join("\n")}
 
 Latency ratios are of p50 latency; the download ratio is of gzip bytes (Nacre wasm + encoder vs
-transformers.js + ONNX Runtime wasm + q8 model + tokenizer).
+transformers.js + ONNX Runtime wasm + q8 model + tokenizer). \`student_vs_teacher_*\` compare the
+distilled student (\`nacre-student.nacre\`: 2 layers, pruned vocabulary, heads and policy) with the
+teacher's 6-layer encoder (\`encoder-int8.nacre\`, the same network as \`nacre-teacher.nacre\` without
+its heads) on the same page and messages; the messages are 32 tokens for the teacher's vocabulary
+and a few more for the student's pruned one (words it dropped split into smaller pieces).
 
 ## All figures
 
@@ -165,6 +174,10 @@ export function report(here, runs, native, loadAverage) {
       cpu_vs_tjs_wasm_128: round(p50(NACRE.cpu, "128") / p50(TJS.wasm, "128")),
       webgpu_vs_tjs_webgpu_32: round(p50(NACRE.webgpu, "32") / p50(TJS.webgpu, "32")),
       download_gzip_vs_tjs: round(configurations[NACRE.cpu].download_gzip_bytes / configurations[TJS.wasm].download_gzip_bytes),
+      // Student over teacher (the teacher's encoder is the 6-layer int8 network of nacre-cpu):
+      // 0.5 or less is the issue's "at least twice as fast".
+      student_vs_teacher_cpu_32: round(p50(STUDENT.cpu, "32") / p50(NACRE.cpu, "32")),
+      student_vs_teacher_webgpu_32: round(p50(STUDENT.webgpu, "32") / p50(NACRE.webgpu, "32")),
     },
     agreement: agreement(runs),
     configurations,

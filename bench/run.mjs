@@ -17,6 +17,8 @@ const MOUNTS = [["/bench/", here], ["/tjs-model/", resolve(tjsModels)], ["/node_
 const CONFIGS = [
   { name: "nacre-cpu", stack: "nacre", device: "cpu" },
   { name: "nacre-webgpu", stack: "nacre", device: "webgpu" },
+  { name: "nacre-student-cpu", stack: "nacre", device: "cpu", model: "nacre-student" },
+  { name: "nacre-student-webgpu", stack: "nacre", device: "webgpu", model: "nacre-student" },
   { name: "tjs-wasm-q8", stack: "tjs", device: "wasm", dtype: "q8" },
   { name: "tjs-wasm-fp32", stack: "tjs", device: "wasm", dtype: "fp32" },
   { name: "tjs-webgpu-fp32", stack: "tjs", device: "webgpu", dtype: "fp32" },

@@ -88,10 +88,7 @@ pub fn pack_base(
     let trained = heads.map(Artifact::parse).transpose()?;
     write_model(&mut writer, base, trained.as_ref(), precision)?;
     if let Some((policy, resources)) = policy {
-        Policy::from_json(policy)?;
-        Resources::from_json(resources)?;
-        let json = |text: &str| serde_json::from_str(text).map_err(|e| Error::corrupt(e.to_string()));
-        writer.document("policy", json(policy)?).document("resources", json(resources)?);
+        add_policy(&mut writer, policy, resources)?;
     }
     Ok(writer.finish())
 }
@@ -112,6 +109,31 @@ pub fn with_trained(encoder: &[u8], trained: &[u8]) -> Result<Vec<u8>> {
         .collect::<Result<Vec<_>>>()?;
     write_model(&mut writer, base, Some(&Artifact::parse(trained)?), Precision::I8)?;
     Ok(writer.finish())
+}
+
+/// A finished model (e.g. the distilled student) with the policy and resources JSON
+/// (validated first) put in, replacing any it had.
+pub fn with_policy(model: &[u8], policy: &str, resources: &str) -> Result<Vec<u8>> {
+    let model = Artifact::parse(model)?;
+    let header = &model.header;
+    let mut writer = ArtifactWriter::new(&header.name, &header.version, model.tokenizer_json());
+    for (name, document) in &header.documents {
+        writer.document(name, document.clone());
+    }
+    for (name, entry) in &header.tensors {
+        writer.tensor(name, &model.tensor(name)?, entry.precision);
+    }
+    add_policy(&mut writer, policy, resources)?;
+    Ok(writer.finish())
+}
+
+/// Validates the policy and resources JSON and adds them as documents.
+fn add_policy(writer: &mut ArtifactWriter, policy: &str, resources: &str) -> Result<()> {
+    Policy::from_json(policy)?;
+    Resources::from_json(resources)?;
+    let json = |text: &str| serde_json::from_str(text).map_err(|e| Error::corrupt(e.to_string()));
+    writer.document("policy", json(policy)?).document("resources", json(resources)?);
+    Ok(())
 }
 
 /// Writes the base tensors, then the trained file's tensors and documents: its `encoder.*`

@@ -63,12 +63,19 @@ impl Tokenizer {
             return Ok(vec![first]);
         }
         let (size, step) = (WINDOW - specials, WINDOW - specials - OVERLAP);
-        let starts = (0..tokens.len() - size).step_by(step).chain([tokens.len() - size]);
+        // A model whose first window is one `WINDOW` long has already read the window at 0.
+        let from = if self.max_len == WINDOW { step } else { 0 };
+        let starts = (from..tokens.len() - size).step_by(step).chain([tokens.len() - size]);
         Ok(std::iter::once(first).chain(starts.map(|start| self.wrap(&tokens[start..start + size]))).collect())
     }
 
+    /// The text of token ids, special tokens left out (WordPiece pieces joined back into words).
+    pub fn decode(&self, ids: &[u32]) -> Result<String> {
+        self.inner.decode(ids, true).map_err(|e| Error::new(ErrorCode::Tokenizer, e.to_string()))
+    }
+
     /// Token ids of `text` without special tokens.
-    fn tokens(&self, text: &str) -> Result<Vec<u32>> {
+    pub(crate) fn tokens(&self, text: &str) -> Result<Vec<u32>> {
         let encoding = self.inner.encode(text, false).map_err(|e| Error::new(ErrorCode::Tokenizer, e.to_string()))?;
         Ok(encoding.get_ids().to_vec())
     }
@@ -81,6 +88,11 @@ impl Tokenizer {
     /// list common words first, so a lower id is a more common word).
     pub fn word_id(&self, word: &str) -> Option<u32> {
         self.inner.token_to_id(word)
+    }
+
+    /// The number of tokens in the vocabulary, special tokens included.
+    pub fn vocab_size(&self) -> usize {
+        self.inner.get_vocab_size(true)
     }
 
     /// The vocabulary entry of each id, for showing evidence.

@@ -13,8 +13,8 @@ fn model_bytes() -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run ./build.sh model first)"))
 }
 
-fn teacher_bytes() -> Vec<u8> {
-    let path = format!("{}/www/model/nacre-teacher.nacre", env!("CARGO_MANIFEST_DIR"));
+fn shipped_bytes() -> Vec<u8> {
+    let path = format!("{}/www/model/nacre-student.nacre", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run ./build.sh model first)"))
 }
 
@@ -82,7 +82,7 @@ fn webgpu_is_unavailable_natively_and_auto_falls_back() {
 
 #[test]
 fn ten_megabytes_of_text_are_assessed_and_the_unread_tail_is_reported() {
-    let nacre = load(&teacher_bytes()).unwrap();
+    let nacre = load(&shipped_bytes()).unwrap();
     let huge = "the quick brown fox jumps over the lazy dog ".repeat(240_000);
     assert!(huge.len() > 10_000_000);
     let assessment = pollster::block_on(nacre.assess(&huge)).unwrap();
@@ -92,7 +92,7 @@ fn ten_megabytes_of_text_are_assessed_and_the_unread_tail_is_reported() {
 
 #[test]
 fn control_characters_are_removed_and_reported() {
-    let nacre = load(&teacher_bytes()).unwrap();
+    let nacre = load(&shipped_bytes()).unwrap();
     let assessment = pollster::block_on(nacre.assess("what time\u{0000} is it\u{001B}[2J in Tokyo?\u{0007}")).unwrap();
     assert_eq!(assessment.changes, vec![Change::Control]);
 }
@@ -123,7 +123,7 @@ fn with_document(bytes: &[u8], name: &str, value: serde_json::Value) -> Vec<u8> 
 
 #[test]
 fn a_policy_that_fails_validation_is_policy_invalid() {
-    let bytes = teacher_bytes();
+    let bytes = shipped_bytes();
     let header_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
     let header: serde_json::Value = serde_json::from_slice(&bytes[12..12 + header_len]).unwrap();
     let mut policy = header["documents"]["policy"].clone();

@@ -8,8 +8,8 @@ use nacre::{BackendRequest, ErrorCode, Nacre};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-fn teacher() -> Nacre {
-    let path = format!("{}/www/model/nacre-teacher.nacre", env!("CARGO_MANIFEST_DIR"));
+fn student() -> Nacre {
+    let path = format!("{}/www/model/nacre-student.nacre", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run ./build.sh model first)"));
     pollster::block_on(Nacre::load(&bytes, BackendRequest::Cpu)).unwrap()
 }
@@ -63,7 +63,7 @@ proptest! {
 
 #[test]
 fn prepare_gives_windows_or_empty_text() {
-    let nacre = teacher();
+    let nacre = student();
     proptest!(budget(400), |(input in any_text())| {
         match nacre.prepare(&input) {
             Ok(prepared) => {
@@ -81,7 +81,7 @@ fn prepare_gives_windows_or_empty_text() {
 
 #[test]
 fn assess_gives_probabilities_or_empty_text() {
-    let nacre = teacher();
+    let nacre = student();
     proptest!(budget(24), |(input in any_text())| {
         match pollster::block_on(nacre.assess(&input)) {
             Ok(a) => {

@@ -6,7 +6,7 @@
 import { nacreError } from "./nacre-error.js";
 
 /** The model the page and the widget load unless told otherwise (the one place it is named). */
-export const DEFAULT_MODEL_URL = new URL("model/nacre-teacher.nacre", import.meta.url).href;
+export const DEFAULT_MODEL_URL = new URL("model/nacre-student.nacre", import.meta.url).href;
 
 export class NacreClient {
   #worker;

@@ -1,10 +1,10 @@
 //! The native command line. `assess` and `eval` are a stable contract for scripts;
-//! `pack` and `train` build the model; `embed` prints sentence vectors. Every failure
+//! `pack`, `train` and `distill` build the models; `embed` prints sentence vectors. Every failure
 //! prints its stable error code and exits non-zero.
 
 use nacre::artifact::Precision;
 use nacre::taxonomy::{Category, UserType};
-use nacre::train::{Recipe, dataset, metrics};
+use nacre::train::{DistillRecipe, Recipe, dataset, metrics};
 use nacre::assess::Prepared;
 use nacre::policy::Conversation;
 use nacre::{Assessment, BackendRequest, Error, ErrorCode, Nacre, Result};
@@ -20,10 +20,12 @@ const USAGE: &str = "usage:
                                              \"conversation\" are one conversation; \"locale\" per line or --locale
   nacre eval FILE [--model FILE] [--split S] metrics on a labelled JSONL file (schema of data/README.md)
   nacre train --data FILE --model ENCODER --out TRAINED [--seed N] [--epochs N] [--tune-layers N] [--cache DIR]
+  nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N] [--cache DIR]
   nacre pack --base DIR --out FILE [--precision int8|f32] [--heads FILE] [--policy FILE --resources FILE]
              [--max-len N] [--name N] [--version V]
+  nacre pack --from MODEL --policy FILE --resources FILE --out FILE    a finished model (the student) with the policy
   nacre embed [--model FILE] [TEXT]          no TEXT: one text per stdin line, one JSON array per line out
-The model defaults to $NACRE_MODEL, else www/model/nacre-teacher.nacre.";
+The model defaults to $NACRE_MODEL, else www/model/nacre-student.nacre (the teacher: www/model/nacre-teacher.nacre).";
 
 /// Texts per model batch in `assess --jsonl` and `eval`.
 const BATCH: usize = 32;
@@ -71,13 +73,16 @@ fn model_path(args: &Args) -> PathBuf {
     if let Some(path) = args.get("model").map(String::from).or_else(|| std::env::var("NACRE_MODEL").ok()) {
         return path.into();
     }
-    let local = PathBuf::from("www/model/nacre-teacher.nacre");
+    let local = PathBuf::from("www/model/nacre-student.nacre");
     if local.exists() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(local) }
 }
 
 fn load(args: &Args) -> Result<(Nacre, Vec<u8>)> {
-    let path = model_path(args);
-    let bytes = std::fs::read(&path).map_err(|e| Error::new(ErrorCode::Io, format!("{}: {e}", path.display())))?;
+    load_path(&model_path(args))
+}
+
+fn load_path(path: &Path) -> Result<(Nacre, Vec<u8>)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::new(ErrorCode::Io, format!("{}: {e}", path.display())))?;
     Ok((pollster::block_on(Nacre::load(&bytes, BackendRequest::Cpu))?, bytes))
 }
 
@@ -283,7 +288,35 @@ fn train(args: &Args) -> Result<()> {
     Ok(())
 }
 
+fn number<T: std::str::FromStr>(args: &Args, name: &str) -> Result<Option<T>> {
+    args.get(name).map(|v| v.parse().map_err(|_| usage(&format!("--{name} must be a number")))).transpose()
+}
+
+fn distill(args: &Args) -> Result<()> {
+    let (teacher, bytes) = load_path(Path::new(args.require("teacher")?))?;
+    let examples = dataset::read(Path::new(args.require("data")?))?;
+    let mut recipe = DistillRecipe::default();
+    recipe.seed = number(args, "seed")?.unwrap_or(recipe.seed);
+    recipe.stage.max_epochs = number(args, "epochs")?.unwrap_or(recipe.stage.max_epochs);
+    recipe.vocabulary = number(args, "vocabulary")?.unwrap_or(recipe.vocabulary);
+    let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let started = std::time::Instant::now();
+    let distilled = nacre::train::distill(&teacher, &bytes, &examples, &recipe, &cache, &mut |line| eprintln!("{line}"))?;
+    std::fs::write(args.require("out")?, &distilled.file)?;
+    eprintln!("{} epochs in {:.0} s; dev at the shipped threshold:\n{}", distilled.epochs, started.elapsed().as_secs_f32(), distilled.dev);
+    Ok(())
+}
+
 fn pack(args: &Args) -> Result<()> {
+    if let Some(model) = args.get("from") {
+        let (Some(policy), Some(resources)) = (args.get("policy"), args.get("resources")) else {
+            return Err(usage("pack --from needs --policy and --resources"));
+        };
+        let bytes = nacre::pack::with_policy(&std::fs::read(model)?, &std::fs::read_to_string(policy)?, &std::fs::read_to_string(resources)?)?;
+        std::fs::write(args.require("out")?, &bytes)?;
+        eprintln!("wrote {} ({} bytes)", args.require("out")?, bytes.len());
+        return Ok(());
+    }
     let precision = match args.get("precision").unwrap_or("int8") {
         "int8" => Precision::I8,
         "f32" => Precision::F32,
@@ -336,6 +369,7 @@ fn run() -> Result<()> {
         "respond" => respond(&args),
         "eval" => eval(&args),
         "train" => train(&args),
+        "distill" => distill(&args),
         "pack" => pack(&args),
         "embed" => embed(&args),
         _ => Err(usage(&format!("unknown command {command:?}"))),

@@ -1,8 +1,8 @@
 //! Fitting with burn's autodiff on the CPU: the top encoder layers (fine-tuned from their
-//! pretrained weights) and the heads, on cached token states of the frozen lower layers.
-//! Class-weighted cross-entropy on every head, AdamW (a small learning rate for the
-//! layers, a larger one for the fresh heads), seeded length-bucketed batches, early
-//! stopping on the dev score.
+//! pretrained weights) and the heads, on cached token states of the frozen lower layers,
+//! to an objective (here the class-weighted cross-entropy on every head; `distill` brings
+//! its own). AdamW (a small learning rate for the layers, a larger one for the heads),
+//! seeded length-bucketed batches, early stopping on the dev score.
 
 use super::dataset::Labels;
 use super::metrics::{Report, evaluate};
@@ -10,7 +10,7 @@ use super::states::States;
 use crate::assess::{from_probs, head_probs};
 use crate::model::{Batch, CATEGORIES, Heads, JAILBREAK, Layer, Logits, SEVERITIES, USER_TYPES, pool};
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
@@ -31,7 +31,62 @@ pub(crate) struct Tuned {
 impl Tuned {
     /// Logits of every head from the frozen layers' token states.
     pub(crate) fn logits(&self, states: Tensor<3>, batch: &Batch) -> Logits {
-        self.heads.forward(top_pooled(&self.top, states, batch))
+        self.forward(states, batch).1
+    }
+
+    /// The pooled sentence vectors and the logits of every head.
+    pub(crate) fn forward(&self, states: Tensor<3>, batch: &Batch) -> (Tensor<2>, Logits) {
+        let pooled = top_pooled(&self.top, states, batch);
+        (pooled.clone(), self.heads.forward(pooled))
+    }
+}
+
+/// What a fit minimizes.
+pub(crate) trait Objective {
+    /// The loss of one batch: the train texts at positions `chunk` of the fit's train rows.
+    fn loss(&self, tuned: &Tuned, states: Tensor<3>, batch: &Batch, chunk: &[usize]) -> Tensor<1>;
+}
+
+/// Class-weighted cross-entropy on every head (severity and jailbreak count half), with
+/// class weights from the labels it was made with.
+pub(crate) struct Supervised {
+    labels: Vec<Labels>,
+    category: CrossEntropyLoss,
+    user_type: CrossEntropyLoss,
+    severity: CrossEntropyLoss,
+    jailbreak: CrossEntropyLoss,
+}
+
+impl Supervised {
+    /// The objective for train rows with these labels (in train-row order).
+    pub(crate) fn new(labels: Vec<Labels>, device: &Device) -> Self {
+        let loss = |f: fn(&Labels) -> usize, classes| {
+            let weights = class_weights(labels.iter().map(f), classes);
+            CrossEntropyLossConfig::new().with_weights(Some(weights)).init(device)
+        };
+        Self {
+            category: loss(|l| l.category.index(), CATEGORIES),
+            user_type: loss(|l| l.user_type.index(), USER_TYPES),
+            severity: loss(|l| l.severity as usize, SEVERITIES),
+            jailbreak: loss(|l| l.jailbreak as usize, JAILBREAK),
+            labels,
+        }
+    }
+
+    /// The loss of `logits` (one row per label) against `labels`.
+    pub(crate) fn hard_loss(&self, logits: Logits, labels: &[&Labels]) -> Tensor<1> {
+        let device = logits.category.device();
+        self.category.forward(logits.category, targets(labels, &device, |l| l.category.index()))
+            + self.user_type.forward(logits.user_type, targets(labels, &device, |l| l.user_type.index()))
+            + self.severity.forward(logits.severity, targets(labels, &device, |l| l.severity as usize)) * 0.5
+            + self.jailbreak.forward(logits.jailbreak, targets(labels, &device, |l| l.jailbreak as usize)) * 0.5
+    }
+}
+
+impl Objective for Supervised {
+    fn loss(&self, tuned: &Tuned, states: Tensor<3>, batch: &Batch, chunk: &[usize]) -> Tensor<1> {
+        let labels: Vec<&Labels> = chunk.iter().map(|&i| &self.labels[i]).collect();
+        self.hard_loss(tuned.logits(states, batch), &labels)
     }
 }
 
@@ -92,18 +147,18 @@ impl Default for Recipe {
     }
 }
 
-/// A small deterministic generator (xorshift64*) for shuffling.
-struct Rng(u64);
+/// A small deterministic generator (xorshift64*) for shuffling and augmenting.
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    fn shuffle<T>(&mut self, items: &mut [T]) {
+    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             items.swap(i, (self.next() % (i as u64 + 1)) as usize);
         }
@@ -155,12 +210,15 @@ pub(crate) fn predict(tuned: &Tuned, split: &Split, device: &Device) -> Vec<crat
     out.into_iter().map(|a| a.expect("every row predicted")).collect()
 }
 
-/// Trains `tuned` (made on `device`, an autodiff device) on `train`, keeping the epoch with
-/// the best dev score. Returns that model (without autodiff), its dev report and the epochs run.
+/// Trains `tuned` (made on `device`, an autodiff device) on texts `train_rows` of
+/// `train_states` to `objective`, keeping the epoch with the best dev score. Returns that
+/// model (without autodiff), its dev report and the epochs run.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn fit(
     mut tuned: Tuned,
-    train: &Split,
+    (train_states, train_rows): (&States, &[usize]),
     dev: &Split,
+    objective: &dyn Objective,
     recipe: &Stage,
     seed: u64,
     device: &Device,
@@ -169,32 +227,21 @@ pub(crate) fn fit(
     let plain = Device::flex();
     let mut layer_optimizer = AdamWConfig::new().with_weight_decay(1e-2).init();
     let mut head_optimizer = AdamWConfig::new().with_weight_decay(1e-4).init();
-    let weights = |f: fn(&Labels) -> usize, classes| class_weights(train.labels.iter().map(f), classes);
-    let loss_of = |w: Vec<f32>| CrossEntropyLossConfig::new().with_weights(Some(w)).init(device);
-    let category_loss = loss_of(weights(|l| l.category.index(), CATEGORIES));
-    let user_loss = loss_of(weights(|l| l.user_type.index(), USER_TYPES));
-    let severity_loss = loss_of(weights(|l| l.severity as usize, SEVERITIES));
-    let jailbreak_loss = loss_of(weights(|l| l.jailbreak as usize, JAILBREAK));
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let lens: Vec<usize> = train.rows.iter().map(|&i| train.states.len(i)).collect();
+    let lens: Vec<usize> = train_rows.iter().map(|&i| train_states.len(i)).collect();
     // Epoch 0 is the model as given: a stage that only makes it worse keeps it unchanged.
     let valid = tuned.valid();
     let initial = evaluate(&predict(&valid, dev, &plain), &dev.labels, 0.5);
+    log(&format!("epoch   0: dev score {:.4}", initial.score()));
     let mut best = (initial.score(), valid, initial, 0usize);
     let mut epoch = 0;
     while epoch < recipe.max_epochs && epoch - best.3 <= recipe.patience {
         epoch += 1;
         let started = std::time::Instant::now();
         for chunk in batches(&lens, recipe.batch, &mut rng) {
-            let rows: Vec<usize> = chunk.iter().map(|&i| train.rows[i]).collect();
-            let labels: Vec<&Labels> = chunk.iter().map(|&i| &train.labels[i]).collect();
-            let (states, batch) = train.states.batch(&rows, device);
-            let logits = tuned.logits(states, &batch);
-            let loss = category_loss.forward(logits.category, targets(&labels, device, |l| l.category.index()))
-                + user_loss.forward(logits.user_type, targets(&labels, device, |l| l.user_type.index()))
-                + severity_loss.forward(logits.severity, targets(&labels, device, |l| l.severity as usize)) * 0.5
-                + jailbreak_loss.forward(logits.jailbreak, targets(&labels, device, |l| l.jailbreak as usize)) * 0.5;
-            let mut grads = loss.backward();
+            let rows: Vec<usize> = chunk.iter().map(|&i| train_rows[i]).collect();
+            let (states, batch) = train_states.batch(&rows, device);
+            let mut grads = objective.loss(&tuned, states, &batch, &chunk).backward();
             let head_grads = GradientsParams::from_module(&mut grads, &tuned.heads);
             let layer_grads = GradientsParams::from_module(&mut grads, &tuned.top);
             let Tuned { top, heads } = tuned;

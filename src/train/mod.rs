@@ -1,14 +1,21 @@
 //! `nacre train`: reads the labelled data, runs the frozen lower encoder layers once
 //! (cached), fine-tunes the top layers with the heads, picks the flag threshold on dev
 //! with the model exactly as it ships, and writes the small trained file (heads and tuned
-//! layers) that `nacre pack --heads` folds into the shipped artifact.
+//! layers) that `nacre pack --heads` folds into the shipped artifact. `nacre distill`
+//! (in `distill`) makes the small student from that teacher.
 
+mod augment;
 pub mod dataset;
+mod distill;
 mod fit;
 pub mod metrics;
 mod states;
+mod student;
+mod targets;
 mod views;
+mod vocab;
 
+pub use distill::{DistillRecipe, Distilled, distill};
 pub use fit::{Recipe, Stage};
 
 use crate::artifact::{Artifact, ArtifactWriter, Precision};
@@ -18,7 +25,7 @@ use crate::{BackendRequest, Calibration, Nacre};
 use burn::module::Module;
 use burn::tensor::Device;
 use dataset::{Example, Labels};
-use fit::{Split, Tuned, fit, pooled};
+use fit::{Split, Supervised, Tuned, fit, pooled};
 use metrics::{Report, evaluate};
 use states::States;
 use views::views;
@@ -66,7 +73,8 @@ pub fn train(
     let frozen = depth - tuned_layers;
     let views = views(nacre, examples)?;
     log(&format!("token states of {} windows of {} texts after {frozen} frozen layers", views.len(), examples.len()));
-    let states = States::compute(nacre, model_bytes, views.iter().map(|v| v.ids.clone()).collect(), frozen, cache)?;
+    let view_texts: Vec<&str> = views.iter().map(|v| v.text.as_str()).collect();
+    let states = States::compute(nacre, model_bytes, &view_texts, frozen, cache)?;
     let split = |states, name: &str| {
         let rows: Vec<usize> = (0..views.len()).filter(|&i| views[i].split == name).collect();
         let labels = rows.iter().map(|&i| views[i].labels).collect();
@@ -85,11 +93,14 @@ pub fn train(
     log("stage 1: the heads alone on the untouched encoder's output");
     let vectors = pooled(&top.valid(), &states, &Device::flex());
     let alone = Tuned { top: Vec::new(), heads: Heads::new(&heads_config, &device) };
+    let objective = Supervised::new(train_split.labels.clone(), &device);
+    let train_rows = (&vectors, train_split.rows.as_slice());
     let (alone, _, head_epochs) =
-        fit(alone, &split(&vectors, "train"), &split(&vectors, "dev"), &recipe.heads, recipe.seed, &device, log);
+        fit(alone, train_rows, &split(&vectors, "dev"), &objective, &recipe.heads, recipe.seed, &device, log);
     log(&format!("stage 2: the top {tuned_layers} layers and the heads together"));
     let initial = Tuned { top, heads: alone.heads.train() };
-    let (tuned, _, joint_epochs) = fit(initial, &train_split, &dev_split, &recipe.joint, recipe.seed, &device, log);
+    let train_rows = (&states, train_split.rows.as_slice());
+    let (tuned, _, joint_epochs) = fit(initial, train_rows, &dev_split, &objective, &recipe.joint, recipe.seed, &device, log);
     let epochs = head_epochs + joint_epochs;
 
     let file = |calibration: Calibration, dev: Option<&Report>| -> Result<Vec<u8>> {

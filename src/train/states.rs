@@ -1,4 +1,4 @@
-//! Token states of every training view after the encoder's frozen lower layers: computed
+//! Token states of every training text after the encoder's frozen lower layers: computed
 //! once in length-sorted batches, cached on disk, and cut into padded training batches.
 
 use super::hex;
@@ -22,9 +22,11 @@ pub struct States {
 }
 
 impl States {
-    /// The states of the token sequences `ids` after the first `frozen` layers of `nacre`'s
-    /// encoder, read from `cache` when the model, the layer count and the sequences are the same.
-    pub fn compute(nacre: &Nacre, model_bytes: &[u8], ids: Vec<Vec<u32>>, frozen: usize, cache: &Path) -> Result<Self> {
+    /// The states of `texts` after the first `frozen` layers of `nacre`'s encoder, read
+    /// from `cache` when the model, the layer count and the texts are the same.
+    pub fn compute(nacre: &Nacre, model_bytes: &[u8], texts: &[&str], frozen: usize, cache: &Path) -> Result<Self> {
+        let prepared = texts.iter().map(|t| nacre.prepare(t)).collect::<Result<Vec<_>>>()?;
+        let ids: Vec<Vec<u32>> = prepared.into_iter().map(|p| p.ids).collect();
         let mut starts = Vec::with_capacity(ids.len());
         let mut total = 0;
         for sequence in &ids {
@@ -35,10 +37,7 @@ impl States {
         let mut key = Sha256::new();
         key.update(Sha256::digest(model_bytes));
         key.update((frozen as u64).to_le_bytes());
-        for sequence in &ids {
-            key.update((sequence.len() as u64).to_le_bytes());
-            sequence.iter().for_each(|id| key.update(id.to_le_bytes()));
-        }
+        texts.iter().for_each(|t| key.update([t.as_bytes(), b"\0"].concat()));
         let path = cache.join(format!("states-{}.f32", hex(&key.finalize()[..12])));
         if let Ok(bytes) = std::fs::read(&path)
             && bytes.len() == total * width * 4

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { open } from "./harness.mjs";
 
-const MODEL = "/model/nacre-teacher.nacre";
+const MODEL = "/model/nacre-student.nacre";
 /** Wasm memory may grow by at most this much over the soak (it grows in 64 KiB pages). */
 const SOAK_GROWTH_BOUND = 8 * 2 ** 20;
 const SOAK_CALLS = Number(process.env.NACRE_SOAK_CALLS ?? 10_000);

@@ -1,5 +1,5 @@
 // The safety model and the policy in headless Chromium through the wasm surface:
-// assess and respond on the shipped teacher model, on the CPU and on WebGPU, with the
+// assess and respond on the shipped default model (the distilled student), on the CPU and on WebGPU, with the
 // conversation carried across turns.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { open, loadModule } from "./harness.mjs";
 
-const MODEL = "/model/nacre-teacher.nacre";
+const MODEL = "/model/nacre-student.nacre";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Head order of the category and user-type outputs (src/taxonomy.rs). */
 const CATEGORIES = ["none", "self_harm", "violence", "weapons_cbrne", "cyber", "fraud_crime", "drugs", "sexual",
@@ -28,7 +28,7 @@ const SAMPLES = [
 function nativeAssessments() {
   const bin = process.env.NACRE_BIN ?? `${process.env.HOME}/.cache/nacre/target/release/nacre`;
   const input = SAMPLES.map((text, id) => JSON.stringify({ id, text })).join("\n");
-  const out = execFileSync(bin, ["assess", "--model", `${ROOT}/www/model/nacre-teacher.nacre`, "--jsonl"], { input });
+  const out = execFileSync(bin, ["assess", "--model", `${ROOT}/www/model/nacre-student.nacre`, "--jsonl"], { input });
   return out.toString().trim().split("\n").map((line) => JSON.parse(line));
 }
 

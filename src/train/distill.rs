@@ -1,0 +1,206 @@
+//! `nacre distill`: a small student from the shipped teacher. The student keeps chosen
+//! teacher layers (layer dropping) over a pruned vocabulary; its top layers and heads are
+//! trained on the train split and seeded variants of it to match the teacher's softened
+//! heads (KL at a temperature, scaled by its square) and pooled vector (cosine), plus the
+//! hard labels where there are any. Model selection and the flag threshold use dev only.
+
+use super::augment;
+use super::dataset::{Example, Labels};
+use super::fit::{Objective, Split, Stage, Supervised, Tuned, fit};
+use super::metrics::{Report, evaluate};
+use super::states::States;
+use super::student;
+use super::targets::Targets;
+use super::views::views;
+use super::vocab::{self, Coverage};
+use super::{assess_all, pick_threshold};
+use crate::artifact::Artifact;
+use crate::error::Result;
+use crate::model::{Batch, Encoder, EncoderConfig, Heads, HeadsConfig, Logits};
+use crate::{BackendRequest, Calibration, Nacre};
+use burn::tensor::activation::{log_softmax, softmax};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use serde_json::json;
+use std::path::Path;
+
+/// Knobs of one distillation run.
+#[derive(Debug, Clone)]
+pub struct DistillRecipe {
+    pub seed: u64,
+    /// The teacher layers the student is made of, bottom first.
+    pub layers: Vec<usize>,
+    /// How many of the student's top layers are trained (the rest and the embeddings stay as the teacher's).
+    pub trained_layers: usize,
+    /// Tokens the pruned vocabulary keeps, special tokens included.
+    pub vocabulary: usize,
+    /// The longest token window the student reads (a longer text is read in windows).
+    pub max_len: usize,
+    pub temperature: f32,
+    /// Weight of the cosine loss to the teacher's pooled vector.
+    pub cosine_weight: f32,
+    /// Weight of the hard-label cross-entropy on labelled rows.
+    pub hard_weight: f32,
+    pub stage: Stage,
+}
+
+impl Default for DistillRecipe {
+    fn default() -> Self {
+        Self {
+            seed: 17,
+            layers: vec![0, 5],
+            trained_layers: 1,
+            vocabulary: 6_000,
+            max_len: 128,
+            temperature: 2.0,
+            cosine_weight: 1.0,
+            hard_weight: 1.0,
+            stage: Stage { learning_rate: 2e-4, layer_learning_rate: 1e-4, batch: 32, max_epochs: 3, patience: 1 },
+        }
+    }
+}
+
+/// What a distillation run produced.
+pub struct Distilled {
+    /// The student artifact (without the policy, which `nacre pack --from` adds).
+    pub file: Vec<u8>,
+    pub dev: Report,
+    pub epochs: usize,
+}
+
+/// The distillation objective over the fit's train rows (the targets' rows, in order).
+struct Distillation<'a> {
+    targets: &'a Targets,
+    /// Labels of each train row that has them.
+    labels: &'a [Option<Labels>],
+    supervised: Supervised,
+    recipe: &'a DistillRecipe,
+}
+
+/// KL divergence of the student's softened distribution from the teacher's, mean over rows.
+fn soft_loss(student: Tensor<2>, teacher: Tensor<2>, temperature: f32) -> Tensor<1> {
+    let rows = student.dims()[0] as f32;
+    let target = softmax(teacher.div_scalar(temperature), 1);
+    let log_student = log_softmax(student.div_scalar(temperature), 1);
+    (target.clone() * (target.clamp_min(1e-12).log() - log_student)).sum().div_scalar(rows)
+}
+
+fn select(logits: Logits, rows: Tensor<1, Int>) -> Logits {
+    Logits {
+        category: logits.category.select(0, rows.clone()),
+        user_type: logits.user_type.select(0, rows.clone()),
+        severity: logits.severity.select(0, rows.clone()),
+        jailbreak: logits.jailbreak.select(0, rows),
+    }
+}
+
+impl Objective for Distillation<'_> {
+    fn loss(&self, tuned: &Tuned, states: Tensor<3>, batch: &Batch, chunk: &[usize]) -> Tensor<1> {
+        let (pooled, logits) = tuned.forward(states, batch);
+        let device = pooled.device();
+        let (teacher, teacher_pooled) = self.targets.batch(chunk, &device);
+        let t = self.recipe.temperature;
+        let soft = soft_loss(logits.category.clone(), teacher.category, t)
+            + soft_loss(logits.user_type.clone(), teacher.user_type, t)
+            + soft_loss(logits.severity.clone(), teacher.severity, t) * 0.5
+            + soft_loss(logits.jailbreak.clone(), teacher.jailbreak, t) * 0.5;
+        // Both vectors are L2-normalized: cosine distance is 1 − their dot product.
+        let cosine = (pooled * teacher_pooled).sum_dim(1).mean().neg().add_scalar(1.0);
+        let loss = soft * (t * t) + cosine * self.recipe.cosine_weight;
+        let labelled: Vec<(i64, &Labels)> =
+            chunk.iter().enumerate().filter_map(|(j, &i)| self.labels[i].as_ref().map(|l| (j as i64, l))).collect();
+        if labelled.is_empty() {
+            return loss;
+        }
+        let rows = Tensor::from_data(TensorData::new(labelled.iter().map(|(j, _)| *j).collect(), [labelled.len()]), &device);
+        let labels: Vec<&Labels> = labelled.iter().map(|(_, l)| *l).collect();
+        loss + self.supervised.hard_loss(select(logits, rows), &labels) * self.recipe.hard_weight
+    }
+}
+
+/// Distills `teacher` (whose file is `teacher_bytes`) on the `train` split of `examples`
+/// and seeded variants of it; selects and calibrates on `dev`.
+pub fn distill(
+    teacher: &Nacre,
+    teacher_bytes: &[u8],
+    examples: &[Example],
+    recipe: &DistillRecipe,
+    cache: &Path,
+    log: &mut dyn FnMut(&str),
+) -> Result<Distilled> {
+    let artifact = Artifact::parse(teacher_bytes)?;
+    let of_split = |name: &'static str| examples.iter().filter(move |e| e.split == name);
+    let variants: Vec<String> = augment::variants(&of_split("train").map(|e| e.text.as_str()).collect::<Vec<_>>(), recipe.seed)
+        .into_iter()
+        .filter(|v| teacher.prepare(v).is_ok())
+        .collect();
+    // The texts the student learns from: the train split's views, then the variants (unlabelled).
+    let views = views(teacher, examples)?;
+    let of_views = |name: &'static str| views.iter().filter(move |v| v.split == name);
+    let mut labels: Vec<Option<Labels>> = of_views("train").map(|v| Some(v.labels)).collect();
+    let mut corpus: Vec<&str> = of_views("train").map(|v| v.text.as_str()).collect();
+    corpus.extend(variants.iter().map(String::as_str));
+    labels.resize(corpus.len(), None);
+    let dev_views: Vec<&str> = of_views("dev").map(|v| v.text.as_str()).collect();
+    let dev_view_labels: Vec<Labels> = of_views("dev").map(|v| v.labels).collect();
+    let dev_texts: Vec<&str> = of_split("dev").map(|e| e.text.as_str()).collect();
+    let dev_labels: Vec<Labels> = of_split("dev").map(|e| e.labels).collect();
+    log(&format!("{} train windows and {} variants; {} dev rows", labels.iter().flatten().count(), variants.len(), dev_texts.len()));
+
+    let pruned = vocab::prune(artifact.tokenizer_json(), &vocab::count(&teacher.tokenizer, &corpus)?, recipe.vocabulary)?;
+    let draft = student::file(&artifact, &pruned, &recipe.layers, recipe.max_len, &[], &[("calibration", json!(Calibration { flag_threshold: 0.5 }))])?;
+    let start = pollster::block_on(Nacre::load(&draft, BackendRequest::Cpu))?;
+    let (before, after) = (vocab::coverage(&teacher.tokenizer, &dev_texts)?, vocab::coverage(&start.tokenizer, &dev_texts)?);
+    let describe = |c: &Coverage| format!("[UNK] {:.3}%, {:.3} tokens/word", c.unknown_rate * 100.0, c.tokens_per_word);
+    log(&format!("vocabulary {} → {} tokens; dev: teacher {}, student {}", teacher.tokenizer.vocab_size(), pruned.kept.len(), describe(&before), describe(&after)));
+
+    let frozen = recipe.layers.len() - recipe.trained_layers.min(recipe.layers.len());
+    let texts: Vec<&str> = corpus.iter().chain(&dev_views).copied().collect();
+    log(&format!("student token states of {} texts after {frozen} frozen layers; teacher targets", texts.len()));
+    let states = States::compute(&start, &draft, &texts, frozen, cache)?;
+    let targets = Targets::compute(teacher, teacher_bytes, &corpus, recipe.max_len, cache)?;
+    let train_rows: Vec<usize> = (0..corpus.len()).collect();
+    let dev = Split { states: &states, rows: (corpus.len()..texts.len()).collect(), labels: dev_view_labels };
+
+    let device = Device::flex().autodiff();
+    device.seed(recipe.seed);
+    let draft_artifact = Artifact::parse(&draft)?;
+    let config: EncoderConfig = draft_artifact.document("encoder")?;
+    let heads_config: HeadsConfig = draft_artifact.document("heads")?;
+    let initial = Tuned {
+        top: Encoder::load(&config, &draft_artifact, &device)?.into_top_layers(recipe.layers.len() - frozen),
+        heads: Heads::load(&heads_config, &draft_artifact, &device)?,
+    };
+    let objective = Distillation {
+        targets: &targets,
+        labels: &labels,
+        supervised: Supervised::new(labels.iter().flatten().copied().collect(), &device),
+        recipe,
+    };
+    let (tuned, _, epochs) = fit(initial, (&states, &train_rows), &dev, &objective, &recipe.stage, recipe.seed, &device, log);
+
+    let mut trained = tuned.heads.weights()?;
+    for (j, layer) in tuned.top.iter().enumerate() {
+        trained.extend(layer.weights(&format!("encoder.layer.{}", frozen + j))?);
+    }
+    let file = |calibration: Calibration, dev: Option<&Report>| {
+        let training = json!({
+            "recipe": format!("{recipe:?}"),
+            "teacher_layers": recipe.layers,
+            "trained_layers": (frozen..recipe.layers.len()).collect::<Vec<_>>(),
+            "vocabulary": pruned.kept.len(),
+            "dev_coverage": {"teacher": before, "student": after},
+            "epochs": epochs,
+            "train_windows": labels.iter().flatten().count(),
+            "variants": variants.len(),
+            "dev_rows": dev_texts.len(),
+            "dev": dev,
+        });
+        student::file(&artifact, &pruned, &recipe.layers, recipe.max_len, &trained, &[("calibration", json!(calibration)), ("training", training)])
+    };
+    // Calibrate on the student as it ships (int8, windows), like `train`.
+    let shipped = pollster::block_on(Nacre::load(&file(Calibration { flag_threshold: 0.5 }, None)?, BackendRequest::Cpu))?;
+    let predictions = assess_all(&shipped, &dev_texts)?;
+    let calibration = Calibration { flag_threshold: pick_threshold(&predictions, &dev_labels) };
+    let report = evaluate(&predictions, &dev_labels, calibration.flag_threshold);
+    Ok(Distilled { file: file(calibration, Some(&report))?, dev: report, epochs })
+}
