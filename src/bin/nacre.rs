@@ -20,7 +20,8 @@ const USAGE: &str = "usage:
                                              \"conversation\" are one conversation; \"locale\" per line or --locale
   nacre eval FILE [--model FILE] [--split S] metrics on a labelled JSONL file (schema of data/README.md)
   nacre train --data FILE --model ENCODER --out TRAINED [--seed N] [--epochs N] [--tune-layers N] [--cache DIR]
-  nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N] [--cache DIR]
+  nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N]
+                [--tune-layers N] [--cache DIR]
   nacre pack --base DIR --out FILE [--precision int8|f32] [--heads FILE] [--policy FILE --resources FILE]
              [--max-len N] [--name N] [--version V]
   nacre pack --from MODEL --policy FILE --resources FILE --out FILE    a finished model (the student) with the policy
@@ -269,17 +270,12 @@ fn train(args: &Args) -> Result<()> {
     let (nacre, bytes) = load(args)?;
     let examples = dataset::read(Path::new(args.require("data")?))?;
     let mut recipe = Recipe::default();
-    if let Some(seed) = args.get("seed") {
-        recipe.seed = seed.parse().map_err(|_| usage("--seed must be a number"))?;
-    }
-    if let Some(epochs) = args.get("epochs") {
-        let epochs: usize = epochs.parse().map_err(|_| usage("--epochs must be a number"))?;
+    recipe.seed = number(args, "seed")?.unwrap_or(recipe.seed);
+    if let Some(epochs) = number(args, "epochs")? {
         recipe.heads.max_epochs = epochs;
         recipe.joint.max_epochs = epochs;
     }
-    if let Some(layers) = args.get("tune-layers") {
-        recipe.tuned_layers = layers.parse().map_err(|_| usage("--tune-layers must be a number"))?;
-    }
+    recipe.tuned_layers = number(args, "tune-layers")?.unwrap_or(recipe.tuned_layers);
     let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let started = std::time::Instant::now();
     let trained = nacre::train::train(&nacre, &bytes, &examples, &recipe, &cache, &mut |line| eprintln!("{line}"))?;
@@ -299,6 +295,7 @@ fn distill(args: &Args) -> Result<()> {
     recipe.seed = number(args, "seed")?.unwrap_or(recipe.seed);
     recipe.stage.max_epochs = number(args, "epochs")?.unwrap_or(recipe.stage.max_epochs);
     recipe.vocabulary = number(args, "vocabulary")?.unwrap_or(recipe.vocabulary);
+    recipe.trained_layers = number(args, "tune-layers")?.unwrap_or(recipe.trained_layers);
     let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let started = std::time::Instant::now();
     let distilled = nacre::train::distill(&teacher, &bytes, &examples, &recipe, &cache, &mut |line| eprintln!("{line}"))?;
