@@ -6,6 +6,10 @@
 //! x86-64 the same tiles in SSE2; other targets run the same integer arithmetic in portable
 //! code. Integer sums are exact, so native and browser results are bit-identical.
 
+#[cfg(not(target_arch = "wasm32"))]
+use rayon::prelude::*;
+use std::ops::Range;
+
 /// The inner dimension is zero-padded to a multiple of this (one SIMD step).
 const STEP: usize = 16;
 /// Activation rows per tile: activations get zero rows up to a multiple of this.
@@ -16,6 +20,8 @@ const TILE_COLS: usize = 2;
 /// (hidden states have outlier dimensions), and the i16 lanes of the dot product hold
 /// 14 bits at no extra cost; `levels` lowers it when the sum could overflow i32.
 const MAX_LEVELS: usize = 8191;
+/// Activation rows per block of work (whole tiles); natively, blocks run in parallel.
+const BLOCK_ROWS: usize = 8 * TILE_ROWS;
 /// The largest weight code magnitude.
 const MAX_WEIGHT: usize = 127;
 
@@ -148,34 +154,43 @@ pub fn matmul(a: &QuantizedRows, w: &Int8Matrix, bias: &[f32]) -> Vec<f32> {
     assert_eq!(a.cols, w.cols, "inner dimensions differ");
     assert_eq!(bias.len(), w.rows, "one bias per output");
     let mut out = vec![0f32; a.rows * w.rows];
-    dots(a, w, |m, n, dot| {
-        out[m * w.rows + n] = dot as f32 * (a.scales[m] * w.scales[n]) + bias[n];
-    });
+    let fill = |(block, out): (usize, &mut [f32])| {
+        let first = block * BLOCK_ROWS;
+        dots(a, w, first..(first + BLOCK_ROWS).min(a.rows), |m, n, dot| {
+            out[(m - first) * w.rows + n] = dot as f32 * (a.scales[m] * w.scales[n]) + bias[n];
+        });
+    };
+    // Natively the blocks run on rayon's threads; the page has one thread.
+    #[cfg(not(target_arch = "wasm32"))]
+    out.par_chunks_mut(BLOCK_ROWS * w.rows).enumerate().for_each(fill);
+    #[cfg(target_arch = "wasm32")]
+    out.chunks_mut(BLOCK_ROWS * w.rows).enumerate().for_each(fill);
     out
 }
 
-/// Calls `emit(m, n, dot)` once for every activation row `m` and weight row `n`.
+/// Calls `emit(m, n, dot)` once for every activation row `m` in `rows` and weight row `n`.
 #[cfg(not(any(all(target_arch = "wasm32", target_feature = "simd128"), target_arch = "x86_64")))]
-fn dots(a: &QuantizedRows, w: &Int8Matrix, mut emit: impl FnMut(usize, usize, i32)) {
+fn dots(a: &QuantizedRows, w: &Int8Matrix, rows: Range<usize>, mut emit: impl FnMut(usize, usize, i32)) {
     for n in 0..w.rows {
         let weights = w.row(n);
-        for m in 0..a.rows {
+        for m in rows.clone() {
             let dot = a.row(m).iter().zip(weights).map(|(&x, &y)| i32::from(x) * i32::from(y)).sum();
             emit(m, n, dot);
         }
     }
 }
 
-/// Calls `emit(m, n, dot)` once for every activation row `m` and weight row `n`: 2 weight
-/// rows (kept in cache) against 4 activation rows at a time; padding rows are not emitted.
-/// The same tiles on wasm (SIMD128) and x86-64 (SSE2, always present there).
+/// Calls `emit(m, n, dot)` once for every activation row `m` in `rows` (starting on a whole
+/// tile) and weight row `n`: 2 weight rows (kept in cache) against 4 activation rows at a
+/// time; padding rows are not emitted. The same tiles on wasm (SIMD128) and x86-64 (SSE2,
+/// always present there).
 #[cfg(any(all(target_arch = "wasm32", target_feature = "simd128"), target_arch = "x86_64"))]
-fn dots(a: &QuantizedRows, w: &Int8Matrix, mut emit: impl FnMut(usize, usize, i32)) {
+fn dots(a: &QuantizedRows, w: &Int8Matrix, rows: Range<usize>, mut emit: impl FnMut(usize, usize, i32)) {
     for n in (0..w.rows).step_by(TILE_COLS) {
         let weights = std::array::from_fn(|c| w.row(n + c));
-        for m in (0..a.rows).step_by(TILE_ROWS) {
+        for m in rows.clone().step_by(TILE_ROWS) {
             let sums = simd::tile(std::array::from_fn(|r| a.row(m + r)), weights);
-            for (r, row) in sums.iter().enumerate().filter(|(r, _)| m + r < a.rows) {
+            for (r, row) in sums.iter().enumerate().filter(|(r, _)| m + r < rows.end) {
                 for (c, &dot) in row.iter().enumerate().filter(|(c, _)| n + c < w.rows) {
                     emit(m + r, n + c, dot);
                 }
@@ -321,10 +336,11 @@ mod tests {
         (values, Int8Matrix::new(n, k, &codes, scales), bias)
     }
 
+    /// Shapes of one row, odd sizes, the model's, and several blocks of rows (70 = 2 × 32 + 6).
     #[test]
     fn matches_the_reference_on_odd_and_model_shapes() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        let shapes = [(1, 1, 1), (1, 384, 384), (3, 17, 5), (5, 31, 3), (7, 384, 1152), (32, 1536, 384), (9, 100, 33)];
+        let shapes = [(1, 1, 1), (1, 384, 384), (3, 17, 5), (5, 31, 3), (7, 384, 1152), (32, 1536, 384), (9, 100, 33), (70, 64, 7)];
         for (m, k, n) in shapes {
             let (values, w, bias) = random_case(&mut rng, m, k, n);
             let a = QuantizedRows::new(&values, k);
