@@ -5,6 +5,7 @@
 //! (in `distill`) makes the small student from that teacher.
 
 mod augment;
+mod cache;
 pub mod dataset;
 mod distill;
 mod fit;
@@ -30,10 +31,6 @@ use metrics::{Report, evaluate};
 use states::States;
 use views::views;
 use std::path::Path;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// The flag threshold: the best unsafe F1 on dev among thresholds that keep false flags
 /// under 3% on benign and 6% on borderline-safe messages (else the fewest false flags).

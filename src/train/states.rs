@@ -1,12 +1,11 @@
 //! Token states of every training text after the encoder's frozen lower layers: computed
 //! once in length-sorted batches, cached on disk, and cut into padded training batches.
 
-use super::hex;
+use super::cache;
 use crate::Nacre;
 use crate::error::Result;
 use crate::model::Batch;
 use burn::tensor::{Device, Tensor, TensorData};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Texts per encoder batch while computing the states.
@@ -34,15 +33,8 @@ impl States {
             total += sequence.len();
         }
         let width = nacre.network().encoder.width();
-        let mut key = Sha256::new();
-        key.update(Sha256::digest(model_bytes));
-        key.update((frozen as u64).to_le_bytes());
-        texts.iter().for_each(|t| key.update([t.as_bytes(), b"\0"].concat()));
-        let path = cache.join(format!("states-{}.f32", hex(&key.finalize()[..12])));
-        if let Ok(bytes) = std::fs::read(&path)
-            && bytes.len() == total * width * 4
-        {
-            let values = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        let path = cache::path(cache, "states", model_bytes, frozen, texts);
+        if let Some(values) = cache::read(&path, total * width) {
             return Ok(Self { ids, starts, values, width });
         }
         let mut values = vec![0f32; total * width];
@@ -60,8 +52,7 @@ impl States {
                 values[starts[i] * width..(starts[i] + len) * width].copy_from_slice(&data[from..from + len * width]);
             }
         }
-        std::fs::create_dir_all(cache)?;
-        std::fs::write(&path, values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>())?;
+        cache::write(&path, &values)?;
         Ok(Self { ids, starts, values, width })
     }
 

@@ -2,12 +2,11 @@
 //! sentence vector for each text (the first `max_tokens` tokens, as the student reads
 //! them), computed once in length-sorted batches and cached on disk.
 
-use super::hex;
+use super::cache;
 use crate::Nacre;
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::{Batch, CATEGORIES, JAILBREAK, Logits, SEVERITIES, USER_TYPES};
 use burn::tensor::{Device, Tensor, TensorData};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
 const BATCH: usize = 32;
@@ -36,15 +35,8 @@ impl Targets {
         let network = teacher.network();
         let heads = network.heads.as_ref().ok_or_else(|| Error::new(ErrorCode::InvalidArgument, "the teacher has no heads"))?;
         let width = LOGITS + network.encoder.width();
-        let mut key = Sha256::new();
-        key.update(Sha256::digest(teacher_bytes));
-        key.update((max_tokens as u64).to_le_bytes());
-        texts.iter().for_each(|t| key.update([t.as_bytes(), b"\0"].concat()));
-        let path = cache.join(format!("targets-{}.f32", hex(&key.finalize()[..12])));
-        if let Ok(bytes) = std::fs::read(&path)
-            && bytes.len() == texts.len() * width * 4
-        {
-            let values = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        let path = cache::path(cache, "targets", teacher_bytes, max_tokens, texts);
+        if let Some(values) = cache::read(&path, texts.len() * width) {
             return Ok(Self { values, width });
         }
         let ids = texts.iter().map(|t| Ok(clip(teacher.prepare(t)?.ids, max_tokens))).collect::<Result<Vec<_>>>()?;
@@ -61,8 +53,7 @@ impl Targets {
                 values[i * width..(i + 1) * width].copy_from_slice(target);
             }
         }
-        std::fs::create_dir_all(cache)?;
-        std::fs::write(&path, values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>())?;
+        cache::write(&path, &values)?;
         Ok(Self { values, width })
     }
 
