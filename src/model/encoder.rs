@@ -74,8 +74,8 @@ pub(crate) struct Layer {
     ffn_in: Linear,
     ffn_out: Linear,
     ffn_norm: LayerNorm,
-    /// The linear layers as int8, for CPU inference (see `int8`); `None` on the other paths,
-    /// where the burn `Linear`s above hold the weights.
+    /// The layer for CPU inference with int8 linear layers (see `int8`); `None` on the
+    /// other paths, where the burn modules above hold the weights.
     #[module(skip)]
     int8: Option<Int8Layer>,
 }
@@ -135,15 +135,12 @@ impl Layer {
     }
 
     pub(crate) fn forward(&self, x: Tensor<3>, padding: Tensor<2, Bool>) -> Tensor<3> {
-        let attended = match &self.int8 {
-            Some(int8) => int8.attention(x.clone(), padding),
-            None => self.attention.forward(MhaInput::self_attn(x.clone()).mask_pad(padding)).context,
-        };
+        if let Some(int8) = &self.int8 {
+            return int8.forward(x, padding);
+        }
+        let attended = self.attention.forward(MhaInput::self_attn(x.clone()).mask_pad(padding)).context;
         let x = self.attention_norm.forward(x + attended);
-        let hidden = match &self.int8 {
-            Some(int8) => int8.feed_forward(x.clone()),
-            None => self.ffn_out.forward(gelu(self.ffn_in.forward(x.clone()))),
-        };
+        let hidden = self.ffn_out.forward(gelu(self.ffn_in.forward(x.clone())));
         self.ffn_norm.forward(x + hidden)
     }
 }

@@ -5,6 +5,7 @@ mod device;
 mod encoder;
 mod heads;
 mod int8;
+mod kernels;
 mod load;
 mod matmul;
 
