@@ -117,11 +117,13 @@ impl QuantizedRows {
 }
 
 /// `round_ties_even(v × inverse)` as i16 for each value (|v| ≤ the row's max, so the code
-/// stays within the levels; NaN gives 0).
+/// stays within the levels; NaN gives 0). The rounding adds and subtracts 1.5 × 2^23, exact
+/// for magnitudes below 2^22 and branch-free (x86-64's baseline has no rounding instruction).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 fn encode(values: &[f32], inverse: f32, codes: &mut [i16]) {
+    const ROUND: f32 = 12_582_912.0;
     for (code, v) in codes.iter_mut().zip(values) {
-        *code = (v * inverse).round_ties_even() as i16;
+        *code = ((v * inverse + ROUND) - ROUND) as i16;
     }
 }
 
@@ -366,6 +368,14 @@ mod tests {
                 assert!((back - v).abs() <= max / 16382.0 + 1e-6, "row {m} col {k}: {back} vs {v}");
             }
         }
+    }
+
+    #[test]
+    fn codes_round_to_nearest_with_ties_to_even() {
+        let values = [0.5, 1.5, 2.5, -0.5, -1.5, 3.49, -3.51, 8191.0, f32::NAN];
+        let mut codes = [7i16; 9];
+        encode(&values, 1.0, &mut codes);
+        assert_eq!(codes, [0, 2, 2, 0, -2, 3, -4, 8191, 0]);
     }
 
     #[test]
