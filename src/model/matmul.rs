@@ -158,9 +158,8 @@ pub fn matmul(a: &QuantizedRows, w: &Int8Matrix, bias: &[f32]) -> Vec<f32> {
     let mut out = vec![0f32; a.rows * w.rows];
     let fill = |(block, out): (usize, &mut [f32])| {
         let first = block * BLOCK_ROWS;
-        dots(a, w, first..(first + BLOCK_ROWS).min(a.rows), |m, n, dot| {
-            out[(m - first) * w.rows + n] = dot as f32 * (a.scales[m] * w.scales[n]) + bias[n];
-        });
+        let rows = first..(first + BLOCK_ROWS).min(a.rows);
+        fill_block(&Operands { a, w, bias }, rows, out);
     };
     // Natively the blocks run on rayon's threads; the page has one thread.
     #[cfg(not(target_arch = "wasm32"))]
@@ -170,31 +169,54 @@ pub fn matmul(a: &QuantizedRows, w: &Int8Matrix, bias: &[f32]) -> Vec<f32> {
     out
 }
 
-/// Calls `emit(m, n, dot)` once for every activation row `m` in `rows` and weight row `n`.
+/// What every output entry is made of.
+struct Operands<'a> {
+    a: &'a QuantizedRows,
+    w: &'a Int8Matrix,
+    bias: &'a [f32],
+}
+
+impl Operands<'_> {
+    /// Output entry `(m, n)` from its integer dot product (the SIMD epilogue computes the same,
+    /// in the same order).
+    fn entry(&self, m: usize, n: usize, dot: i32) -> f32 {
+        dot as f32 * (self.a.scales[m] * self.w.scales[n]) + self.bias[n]
+    }
+}
+
+/// Fills `out` (rows `rows` of the output, from the first) for every weight row.
 #[cfg(not(any(all(target_arch = "wasm32", target_feature = "simd128"), target_arch = "x86_64")))]
-fn dots(a: &QuantizedRows, w: &Int8Matrix, rows: Range<usize>, mut emit: impl FnMut(usize, usize, i32)) {
+fn fill_block(operands: &Operands, rows: Range<usize>, out: &mut [f32]) {
+    let (a, w) = (operands.a, operands.w);
     for n in 0..w.rows {
         let weights = w.row(n);
         for m in rows.clone() {
             let dot = a.row(m).iter().zip(weights).map(|(&x, &y)| i32::from(x) * i32::from(y)).sum();
-            emit(m, n, dot);
+            out[(m - rows.start) * w.rows + n] = operands.entry(m, n, dot);
         }
     }
 }
 
-/// Calls `emit(m, n, dot)` once for every activation row `m` in `rows` (starting on a whole
-/// tile) and weight row `n`: 2 weight rows (kept in cache) against 4 activation rows at a
-/// time; padding rows are not emitted. The same tiles on wasm (SIMD128) and x86-64 (SSE2,
-/// always present there).
+/// Fills `out` (rows `rows` of the output, starting on a whole tile) for every weight row:
+/// 2 weight rows (kept in cache) against 4 activation rows at a time. Whole tiles are
+/// rescaled and stored four entries at a time; tiles holding padding rows entry by entry.
+/// The same tiles on wasm (SIMD128) and x86-64 (SSE2, always present there).
 #[cfg(any(all(target_arch = "wasm32", target_feature = "simd128"), target_arch = "x86_64"))]
-fn dots(a: &QuantizedRows, w: &Int8Matrix, rows: Range<usize>, mut emit: impl FnMut(usize, usize, i32)) {
+fn fill_block(operands: &Operands, rows: Range<usize>, out: &mut [f32]) {
+    let (a, w) = (operands.a, operands.w);
     for n in (0..w.rows).step_by(TILE_COLS) {
         let weights = std::array::from_fn(|c| w.row(n + c));
         for m in rows.clone().step_by(TILE_ROWS) {
-            let sums = simd::tile(std::array::from_fn(|r| a.row(m + r)), weights);
-            for (r, row) in sums.iter().enumerate().filter(|(r, _)| m + r < rows.end) {
-                for (c, &dot) in row.iter().enumerate().filter(|(c, _)| n + c < w.rows) {
-                    emit(m + r, n + c, dot);
+            let tile = simd::Tile::new(std::array::from_fn(|r| a.row(m + r)), weights);
+            let at = (m - rows.start) * w.rows + n;
+            if m + TILE_ROWS <= rows.end && n + TILE_COLS <= w.rows {
+                let scales: [f32; TILE_ROWS] = std::array::from_fn(|r| a.scales[m + r]);
+                tile.store(&scales, &w.scales[n..n + TILE_COLS], &operands.bias[n..n + TILE_COLS], &mut out[at..], w.rows);
+                continue;
+            }
+            for r in (0..TILE_ROWS).filter(|r| m + r < rows.end) {
+                for c in (0..TILE_COLS).filter(|c| n + c < w.rows) {
+                    out[at + r * w.rows + c] = operands.entry(m + r, n + c, tile.sum(r, c));
                 }
             }
         }
@@ -206,41 +228,70 @@ mod simd {
     use super::{TILE_COLS as C, TILE_ROWS as R};
     use core::arch::wasm32::*;
 
-    /// Dot products of 4 activation rows with 2 weight rows, all of the same length, a
-    /// multiple of 16: 16 columns per step, weights widened from i8 to i16 once per step.
-    #[inline(always)]
-    pub fn tile(a: [&[i16]; R], w: [&[i8]; C]) -> [[i32; C]; R] {
-        let len = w[0].len();
-        assert!(len % 16 == 0 && a.iter().all(|r| r.len() == len) && w.iter().all(|r| r.len() == len));
-        let mut acc = [[i32x4_splat(0); C]; R];
-        let mut k = 0;
-        while k < len {
-            // SAFETY: every row holds `len` elements and `k + 16 <= len`; loads may be unaligned.
-            let (low, high): ([v128; C], [v128; C]) = unsafe {
-                let wide: [v128; C] = std::array::from_fn(|c| v128_load(w[c].as_ptr().add(k).cast()));
-                (wide.map(|v| i16x8_extend_low_i8x16(v)), wide.map(|v| i16x8_extend_high_i8x16(v)))
-            };
-            for r in 0..R {
-                // SAFETY: as above; 8 i16 per load.
-                let (a_low, a_high) = unsafe {
-                    (v128_load(a[r].as_ptr().add(k).cast()), v128_load(a[r].as_ptr().add(k + 8).cast()))
+    /// The dot products of a tile: 4 activation rows by 2 weight rows, each as four partial sums.
+    pub struct Tile([[v128; C]; R]);
+
+    impl Tile {
+        /// Multiplies rows of the same length, a multiple of 16: 16 columns per step, weights
+        /// widened from i8 to i16 once per step.
+        #[inline(always)]
+        pub fn new(a: [&[i16]; R], w: [&[i8]; C]) -> Self {
+            let len = w[0].len();
+            assert!(len % 16 == 0 && a.iter().all(|r| r.len() == len) && w.iter().all(|r| r.len() == len));
+            let mut acc = [[i32x4_splat(0); C]; R];
+            let mut k = 0;
+            while k < len {
+                // SAFETY: every row holds `len` elements and `k + 16 <= len`; loads may be unaligned.
+                let (low, high): ([v128; C], [v128; C]) = unsafe {
+                    let wide: [v128; C] = std::array::from_fn(|c| v128_load(w[c].as_ptr().add(k).cast()));
+                    (wide.map(|v| i16x8_extend_low_i8x16(v)), wide.map(|v| i16x8_extend_high_i8x16(v)))
                 };
-                for c in 0..C {
-                    acc[r][c] = i32x4_add(acc[r][c], i32x4_dot_i16x8(a_low, low[c]));
-                    acc[r][c] = i32x4_add(acc[r][c], i32x4_dot_i16x8(a_high, high[c]));
+                for r in 0..R {
+                    // SAFETY: as above; 8 i16 per load.
+                    let (a_low, a_high) = unsafe {
+                        (v128_load(a[r].as_ptr().add(k).cast()), v128_load(a[r].as_ptr().add(k + 8).cast()))
+                    };
+                    for c in 0..C {
+                        acc[r][c] = i32x4_add(acc[r][c], i32x4_dot_i16x8(a_low, low[c]));
+                        acc[r][c] = i32x4_add(acc[r][c], i32x4_dot_i16x8(a_high, high[c]));
+                    }
+                }
+                k += 16;
+            }
+            Self(acc)
+        }
+
+        /// The dot product of activation row `r` with weight row `c`.
+        pub fn sum(&self, r: usize, c: usize) -> i32 {
+            let v = self.0[r][c];
+            i32x4_extract_lane::<0>(v)
+                .wrapping_add(i32x4_extract_lane::<1>(v))
+                .wrapping_add(i32x4_extract_lane::<2>(v))
+                .wrapping_add(i32x4_extract_lane::<3>(v))
+        }
+
+        /// Stores `dot × (row scale × column scale) + bias` of every entry: entry `(r, c)` at
+        /// `out[r × stride + c]`.
+        #[inline(always)]
+        pub fn store(&self, row_scales: &[f32; R], col_scales: &[f32], bias: &[f32], out: &mut [f32], stride: usize) {
+            assert!(col_scales.len() == C && bias.len() == C && out.len() >= (R - 1) * stride + C);
+            let col_scales = f32x4(col_scales[0], col_scales[1], col_scales[0], col_scales[1]);
+            let bias = f32x4(bias[0], bias[1], bias[0], bias[1]);
+            for r in (0..R).step_by(2) {
+                let [p, q] = [&self.0[r], &self.0[r + 1]];
+                // Each vector's four lanes summed: (p0, p1, q0, q1).
+                let pairs = |x: v128, y: v128| i32x4_add(i32x4_shuffle::<0, 4, 1, 5>(x, y), i32x4_shuffle::<2, 6, 3, 7>(x, y));
+                let (p01, q01) = (pairs(p[0], p[1]), pairs(q[0], q[1]));
+                let sums = i32x4_add(i64x2_shuffle::<0, 2>(p01, q01), i64x2_shuffle::<1, 3>(p01, q01));
+                let scales = f32x4_mul(f32x4(row_scales[r], row_scales[r], row_scales[r + 1], row_scales[r + 1]), col_scales);
+                let values = f32x4_add(f32x4_mul(f32x4_convert_i32x4(sums), scales), bias);
+                // SAFETY: the assertion keeps both 2-float stores inside `out`.
+                unsafe {
+                    v128_store64_lane::<0>(values, out.as_mut_ptr().add(r * stride).cast());
+                    v128_store64_lane::<1>(values, out.as_mut_ptr().add((r + 1) * stride).cast());
                 }
             }
-            k += 16;
         }
-        acc.map(|row| row.map(sum_lanes))
-    }
-
-    #[inline(always)]
-    fn sum_lanes(v: v128) -> i32 {
-        i32x4_extract_lane::<0>(v)
-            .wrapping_add(i32x4_extract_lane::<1>(v))
-            .wrapping_add(i32x4_extract_lane::<2>(v))
-            .wrapping_add(i32x4_extract_lane::<3>(v))
     }
 }
 
@@ -251,42 +302,70 @@ mod simd {
     use super::{TILE_COLS as C, TILE_ROWS as R};
     use core::arch::x86_64::*;
 
-    /// Dot products of 4 activation rows with 2 weight rows, all of the same length, a
-    /// multiple of 16: 16 columns per step, weights widened from i8 to i16 once per step.
-    #[inline(always)]
-    pub fn tile(a: [&[i16]; R], w: [&[i8]; C]) -> [[i32; C]; R] {
-        let len = w[0].len();
-        assert!(len % 16 == 0 && a.iter().all(|r| r.len() == len) && w.iter().all(|r| r.len() == len));
-        // SAFETY: SSE2 is part of x86-64; every row holds `len` elements and `k + 16 <= len`;
-        // the loads are unaligned loads.
-        unsafe {
-            let mut acc = [[_mm_setzero_si128(); C]; R];
-            let mut k = 0;
-            while k < len {
-                let wide: [__m128i; C] = std::array::from_fn(|c| _mm_loadu_si128(w[c].as_ptr().add(k).cast()));
-                // Sign extension without SSE4.1: each byte doubled into a 16-bit lane, shifted back down.
-                let low = wide.map(|v| _mm_srai_epi16::<8>(_mm_unpacklo_epi8(v, v)));
-                let high = wide.map(|v| _mm_srai_epi16::<8>(_mm_unpackhi_epi8(v, v)));
-                for r in 0..R {
-                    let a_low = _mm_loadu_si128(a[r].as_ptr().add(k).cast());
-                    let a_high = _mm_loadu_si128(a[r].as_ptr().add(k + 8).cast());
-                    for c in 0..C {
-                        acc[r][c] = _mm_add_epi32(acc[r][c], _mm_madd_epi16(a_low, low[c]));
-                        acc[r][c] = _mm_add_epi32(acc[r][c], _mm_madd_epi16(a_high, high[c]));
-                    }
-                }
-                k += 16;
-            }
-            acc.map(|row| row.map(|v| sum_lanes(v)))
-        }
-    }
+    /// The dot products of a tile: 4 activation rows by 2 weight rows, each as four partial sums.
+    pub struct Tile([[__m128i; C]; R]);
 
-    #[inline(always)]
-    unsafe fn sum_lanes(v: __m128i) -> i32 {
-        let mut lanes = [0i32; 4];
-        // SAFETY: `lanes` is 16 bytes; the store may be unaligned.
-        unsafe { _mm_storeu_si128(lanes.as_mut_ptr().cast(), v) };
-        lanes.iter().fold(0i32, |sum, &lane| sum.wrapping_add(lane))
+    impl Tile {
+        /// Multiplies rows of the same length, a multiple of 16: 16 columns per step, weights
+        /// widened from i8 to i16 once per step.
+        #[inline(always)]
+        pub fn new(a: [&[i16]; R], w: [&[i8]; C]) -> Self {
+            let len = w[0].len();
+            assert!(len % 16 == 0 && a.iter().all(|r| r.len() == len) && w.iter().all(|r| r.len() == len));
+            // SAFETY: SSE2 is part of x86-64; every row holds `len` elements and `k + 16 <= len`;
+            // the loads are unaligned loads.
+            unsafe {
+                let mut acc = [[_mm_setzero_si128(); C]; R];
+                let mut k = 0;
+                while k < len {
+                    let wide: [__m128i; C] = std::array::from_fn(|c| _mm_loadu_si128(w[c].as_ptr().add(k).cast()));
+                    // Sign extension without SSE4.1: each byte doubled into a 16-bit lane, shifted back down.
+                    let low = wide.map(|v| _mm_srai_epi16::<8>(_mm_unpacklo_epi8(v, v)));
+                    let high = wide.map(|v| _mm_srai_epi16::<8>(_mm_unpackhi_epi8(v, v)));
+                    for r in 0..R {
+                        let a_low = _mm_loadu_si128(a[r].as_ptr().add(k).cast());
+                        let a_high = _mm_loadu_si128(a[r].as_ptr().add(k + 8).cast());
+                        for c in 0..C {
+                            acc[r][c] = _mm_add_epi32(acc[r][c], _mm_madd_epi16(a_low, low[c]));
+                            acc[r][c] = _mm_add_epi32(acc[r][c], _mm_madd_epi16(a_high, high[c]));
+                        }
+                    }
+                    k += 16;
+                }
+                Self(acc)
+            }
+        }
+
+        /// The dot product of activation row `r` with weight row `c`.
+        pub fn sum(&self, r: usize, c: usize) -> i32 {
+            let mut lanes = [0i32; 4];
+            // SAFETY: SSE2 is part of x86-64; `lanes` is 16 bytes; the store may be unaligned.
+            unsafe { _mm_storeu_si128(lanes.as_mut_ptr().cast(), self.0[r][c]) };
+            lanes.iter().fold(0i32, |sum, &lane| sum.wrapping_add(lane))
+        }
+
+        /// Stores `dot × (row scale × column scale) + bias` of every entry: entry `(r, c)` at
+        /// `out[r × stride + c]`.
+        #[inline(always)]
+        pub fn store(&self, row_scales: &[f32; R], col_scales: &[f32], bias: &[f32], out: &mut [f32], stride: usize) {
+            assert!(col_scales.len() == C && bias.len() == C && out.len() >= (R - 1) * stride + C);
+            // SAFETY: SSE2 is part of x86-64; the assertion keeps both 2-float stores inside `out`.
+            unsafe {
+                let col_scales = _mm_setr_ps(col_scales[0], col_scales[1], col_scales[0], col_scales[1]);
+                let bias = _mm_setr_ps(bias[0], bias[1], bias[0], bias[1]);
+                for r in (0..R).step_by(2) {
+                    let [p, q] = [&self.0[r], &self.0[r + 1]];
+                    // Each vector's four lanes summed: (p0, p1, q0, q1).
+                    let pairs = |x, y| _mm_add_epi32(_mm_unpacklo_epi32(x, y), _mm_unpackhi_epi32(x, y));
+                    let (p01, q01) = (pairs(p[0], p[1]), pairs(q[0], q[1]));
+                    let sums = _mm_add_epi32(_mm_unpacklo_epi64(p01, q01), _mm_unpackhi_epi64(p01, q01));
+                    let scales = _mm_mul_ps(_mm_setr_ps(row_scales[r], row_scales[r], row_scales[r + 1], row_scales[r + 1]), col_scales);
+                    let values = _mm_castps_si128(_mm_add_ps(_mm_mul_ps(_mm_cvtepi32_ps(sums), scales), bias));
+                    _mm_storel_epi64(out.as_mut_ptr().add(r * stride).cast(), values);
+                    _mm_storel_epi64(out.as_mut_ptr().add((r + 1) * stride).cast(), _mm_unpackhi_epi64(values, values));
+                }
+            }
+        }
     }
 }
 
@@ -350,6 +429,23 @@ mod tests {
             assert_eq!(got.len(), m * n);
             for (i, (g, r)) in got.iter().zip(reference(&a, &w, &bias)).enumerate() {
                 assert!((f64::from(*g) - r).abs() <= 1e-5 * (1.0 + r.abs()), "shape {m}×{k}×{n}, entry {i}: {g} vs {r}");
+            }
+        }
+    }
+
+    /// Whole and partial tiles alike give exactly `dot × (row scale × column scale) + bias`.
+    #[test]
+    fn every_entry_is_the_exact_integer_dot_rescaled() {
+        let mut rng = Rng(11);
+        for (m, k, n) in [(8, 64, 6), (5, 48, 3), (32, 384, 8)] {
+            let (values, w, bias) = random_case(&mut rng, m, k, n);
+            let a = QuantizedRows::new(&values, k);
+            let got = matmul(&a, &w, &bias);
+            for (i, g) in got.iter().enumerate() {
+                let (r, c) = (i / n, i % n);
+                let dot: i32 = a.row(r).iter().zip(w.row(c)).map(|(&x, &y)| i32::from(x) * i32::from(y)).sum();
+                let expected = dot as f32 * (a.scales[r] * w.scales[c]) + bias[c];
+                assert_eq!(g.to_bits(), expected.to_bits(), "shape {m}×{k}×{n}, entry ({r}, {c})");
             }
         }
     }
