@@ -8,22 +8,6 @@
 /// CPU path masks as the burn path does.
 const MASKED_SCORE: f32 = -1.0e4;
 
-/// Lanes of the partial sums in `dot` (two SIMD vectors of four).
-const LANES: usize = 8;
-
-/// `Σ a[i]·b[i]` with `LANES` partial sums (vectorizable, and the same order on every target).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut sums = [0f32; LANES];
-    let (chunks_a, chunks_b) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f32 = chunks_a.remainder().iter().zip(chunks_b.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in chunks_a.zip(chunks_b) {
-        for lane in 0..LANES {
-            sums[lane] += x[lane] * y[lane];
-        }
-    }
-    sums.iter().sum::<f32>() + tail
-}
-
 /// Multi-head self-attention. `qkv` holds `batch × seq` rows of `3 × hidden` values (the
 /// query heads, then the key heads, then the value heads, each `hidden / heads` wide);
 /// `padding[b × seq + j]` is true where position `j` of sequence `b` is padding. Returns
@@ -35,6 +19,9 @@ pub(crate) fn attention(qkv: &[f32], padding: &[bool], seq: usize, heads: usize)
     let scale = 1.0 / (d_k as f32).sqrt();
     let mut out = vec![0f32; padding.len() * hidden];
     let mut weights = vec![0f32; seq];
+    // One head's keys transposed, `[d_k, seq]`: a query's scores then build up over its
+    // `d_k` values, all keys at once (independent lanes, no horizontal sums).
+    let mut keys = vec![0f32; d_k * seq];
     for (b, masked) in padding.chunks_exact(seq).enumerate() {
         let rows = &qkv[b * seq * width..(b + 1) * seq * width];
         let row = |j: usize, part: usize, h: usize| {
@@ -42,10 +29,18 @@ pub(crate) fn attention(qkv: &[f32], padding: &[bool], seq: usize, heads: usize)
             &rows[start..start + d_k]
         };
         for h in 0..heads {
+            for j in 0..seq {
+                for (d, &k) in row(j, 1, h).iter().enumerate() {
+                    keys[d * seq + j] = k;
+                }
+            }
             for i in 0..seq {
-                let query = row(i, 0, h);
-                for (j, weight) in weights.iter_mut().enumerate() {
-                    *weight = if masked[j] { MASKED_SCORE } else { dot(query, row(j, 1, h)) * scale };
+                weights.fill(0.0);
+                for (&q, keys) in row(i, 0, h).iter().zip(keys.chunks_exact(seq)) {
+                    weights.iter_mut().zip(keys).for_each(|(w, &k)| *w += q * k);
+                }
+                for (weight, &masked) in weights.iter_mut().zip(masked) {
+                    *weight = if masked { MASKED_SCORE } else { *weight * scale };
                 }
                 softmax(&mut weights);
                 let context = &mut out[(b * seq + i) * hidden + h * d_k..][..d_k];
@@ -155,15 +150,6 @@ mod tests {
         assert_eq!(exp_nonpositive(0.0), 1.0);
         assert_eq!(exp_nonpositive(-87.5), 0.0);
         assert!(exp_nonpositive(f32::NAN).is_nan());
-    }
-
-    #[test]
-    fn dot_sums_every_product_whatever_the_length() {
-        for n in [0, 1, 7, 8, 9, 32, 37] {
-            let (a, b) = (values(n, 1), values(n, 2));
-            let exact: f64 = a.iter().zip(&b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum();
-            assert!((f64::from(dot(&a, &b)) - exact).abs() < 1e-4, "length {n}");
-        }
     }
 
     /// The same attention written with burn tensors, as the burn path computes it.
