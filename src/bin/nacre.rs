@@ -271,10 +271,8 @@ fn train(args: &Args) -> Result<()> {
     let examples = dataset::read(Path::new(args.require("data")?))?;
     let mut recipe = Recipe::default();
     recipe.seed = number(args, "seed")?.unwrap_or(recipe.seed);
-    if let Some(epochs) = number(args, "epochs")? {
-        recipe.heads.max_epochs = epochs;
-        recipe.joint.max_epochs = epochs;
-    }
+    // The joint stage's budget; the heads-alone stage is cheap and stops early on dev.
+    recipe.joint.max_epochs = number(args, "epochs")?.unwrap_or(recipe.joint.max_epochs);
     recipe.tuned_layers = number(args, "tune-layers")?.unwrap_or(recipe.tuned_layers);
     let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let started = std::time::Instant::now();
