@@ -139,7 +139,9 @@ fn undot(word: &str, numbers: bool) -> Option<String> {
     let tail = &word[start + core.len()..];
     let dot = core.chars().find(|c| DOTS.contains(c))?;
     let parts: Vec<&str> = core.split(dot).collect();
-    let singles = parts.iter().all(|p| p.chars().count() == 1 && p.chars().all(|c| c.is_alphanumeric() || c == '\''));
+    // A dotted word may dot its own hyphen or apostrophe too ("c.h.e.c.k.-.c.a.s.h").
+    let kept = |c: char| c.is_alphanumeric() || c == '\'' || (c != dot && DOTS.contains(&c));
+    let singles = parts.iter().all(|p| p.chars().count() == 1 && p.chars().all(kept));
     let letters = parts.iter().filter(|p| p.chars().all(char::is_alphabetic)).count();
     let enough = letters >= MIN_DOTTED || (numbers && parts.len() >= MIN_DOTTED);
     let acronym = parts.len() <= 4 && parts.iter().all(|p| p.chars().all(char::is_uppercase));
@@ -218,6 +220,7 @@ mod tests {
         assert_eq!(cleaned("k.i.l.l. him").0, "kill him");
         assert_eq!(cleaned("(b-o-m-b)").0, "(bomb)");
         assert_eq!(cleaned("d.o.c.t.o.r.'.s").0, "doctor's");
+        assert_eq!(cleaned("c.h.e.c.k.-.c.a.s.h.i.n.g s.c.a.m.s").0, "check-cashing scams");
         assert_eq!(cleaned("c.o.d.e 5.5.9.1.").0, "code 5591");
         for plain in ["U.S.A.", "e.g.", "1.2.3.4", "v1.2.3", "well-known", "x-ray"] {
             assert_eq!(cleaned(plain), (plain.to_string(), vec![]), "{plain}");
