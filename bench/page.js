@@ -7,7 +7,8 @@ import { loadTransformers } from "./tjs.js";
 
 const query = new URLSearchParams(location.search);
 const config = Object.fromEntries(query);
-const WARMUP = 3; // untimed calls before each latency series (fewer once they pass WARMUP_MS)
+const WARMUP = 10; // untimed calls before each latency series (fewer once they pass WARMUP_MS): V8 tiers
+// up hot wasm functions in the background over the first calls, for both stacks
 const WARMUP_MS = 5000;
 const REPEATS = 30; // timed calls per series, fewer (at least MIN_REPEATS) once it passes BUDGET_MS
 const MIN_REPEATS = 3;
