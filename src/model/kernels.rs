@@ -8,6 +8,10 @@
 /// CPU path masks as the burn path does.
 const MASKED_SCORE: f32 = -1.0e4;
 
+/// Adding and subtracting this rounds an f32 of magnitude below 2^22 to an integer (nearest,
+/// ties to even), branch-free; after the addition the low mantissa bits hold that integer.
+pub(crate) const ROUND_TO_INTEGER: f32 = 12_582_912.0;
+
 /// Multi-head self-attention. `qkv` holds `batch × seq` rows of `3 × hidden` values (the
 /// query heads, then the key heads, then the value heads, each `hidden / heads` wide);
 /// `padding[b × seq + j]` is true where position `j` of sequence `b` is padding. Returns
@@ -68,18 +72,16 @@ fn softmax(values: &mut [f32]) {
 /// 2e-7), times `2^n` built in the exponent bits. Below −87 (where `e^x` is under
 /// 1.7e-38) it returns 0; NaN stays NaN.
 fn exp_nonpositive(x: f32) -> f32 {
-    /// Adding this rounds a float of magnitude below 2^22 to an integer (nearest, ties to even).
-    const ROUND: f32 = 12_582_912.0;
     const LN2_HIGH: f32 = 0.693_145_75;
     const LN2_LOW: f32 = 1.428_606_8e-6;
     let tiny = x < -87.0;
     let x = if tiny { -87.0 } else { x };
-    let shifted = x * std::f32::consts::LOG2_E + ROUND;
-    let n = shifted - ROUND;
+    let shifted = x * std::f32::consts::LOG2_E + ROUND_TO_INTEGER;
+    let n = shifted - ROUND_TO_INTEGER;
     let r = x - n * LN2_HIGH - n * LN2_LOW;
     let poly = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
     // The low bits of `shifted` hold n (two's complement); n + 127 is the biased exponent of 2^n.
-    let exponent = shifted.to_bits().wrapping_sub(ROUND.to_bits()).wrapping_add(127) << 23;
+    let exponent = shifted.to_bits().wrapping_sub(ROUND_TO_INTEGER.to_bits()).wrapping_add(127) << 23;
     if tiny { 0.0 } else { poly * f32::from_bits(exponent) }
 }
 

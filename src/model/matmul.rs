@@ -117,11 +117,11 @@ impl QuantizedRows {
 }
 
 /// `round_ties_even(v × inverse)` as i16 for each value (|v| ≤ the row's max, so the code
-/// stays within the levels; NaN gives 0). The rounding adds and subtracts 1.5 × 2^23, exact
-/// for magnitudes below 2^22 and branch-free (x86-64's baseline has no rounding instruction).
+/// stays within the levels; NaN gives 0). Rounded branch-free with `ROUND_TO_INTEGER` (x86-64's
+/// baseline has no rounding instruction).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 fn encode(values: &[f32], inverse: f32, codes: &mut [i16]) {
-    const ROUND: f32 = 12_582_912.0;
+    use super::kernels::ROUND_TO_INTEGER as ROUND;
     for (code, v) in codes.iter_mut().zip(values) {
         *code = ((v * inverse + ROUND) - ROUND) as i16;
     }
