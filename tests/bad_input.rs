@@ -9,13 +9,13 @@ use sha2::{Digest, Sha256};
 
 fn model_bytes() -> Vec<u8> {
     let path = std::env::var("NACRE_BASE_MODEL")
-        .unwrap_or_else(|_| format!("{}/www/model/encoder-int8.nacre", env!("CARGO_MANIFEST_DIR")));
+        .unwrap_or_else(|_| "www/model/encoder-int8.nacre".to_string());
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run ./build.sh model first)"))
 }
 
 fn shipped_bytes() -> Vec<u8> {
-    let path = format!("{}/www/model/nacre-student.nacre", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run ./build.sh model first)"))
+    let path = "www/model/nacre-student.nacre";
+    std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e} (run ./build.sh model first)"))
 }
 
 fn load(bytes: &[u8]) -> nacre::Result<Nacre> {

@@ -12,7 +12,7 @@ fn student() -> Nacre {
 }
 
 fn load(file: &str) -> Nacre {
-    let path = format!("{}/www/model/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("www/model/{file}");
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run ./build.sh model first)"));
     pollster::block_on(Nacre::load(&bytes, BackendRequest::Cpu)).unwrap()
 }

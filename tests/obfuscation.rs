@@ -31,8 +31,8 @@ fn flagged(nacre: &Nacre, texts: &[&str], threshold: f32) -> Vec<bool> {
 
 #[test]
 fn disguised_messages_are_judged_like_their_plain_forms() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let corpus: Vec<Variant> = std::fs::read_to_string(format!("{root}/data/obfuscation_corpus.jsonl"))
+    // cargo runs integration tests in the package root
+    let corpus: Vec<Variant> = std::fs::read_to_string("data/obfuscation_corpus.jsonl")
         .unwrap()
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
@@ -40,7 +40,7 @@ fn disguised_messages_are_judged_like_their_plain_forms() {
     let malicious = corpus.iter().filter(|v| v.user_type == "malicious").count();
     assert!(malicious >= 200 && corpus.len() - malicious >= 200, "the corpus has 200 of each");
 
-    let bytes = std::fs::read(format!("{root}/www/model/nacre-student.nacre")).expect("run ./build.sh model first");
+    let bytes = std::fs::read("www/model/nacre-student.nacre").expect("run ./build.sh model first");
     let nacre = pollster::block_on(Nacre::load(&bytes, BackendRequest::Cpu)).unwrap();
     let threshold = nacre.calibration().unwrap().flag_threshold;
     let disguised = flagged(&nacre, &corpus.iter().map(|v| v.text.as_str()).collect::<Vec<_>>(), threshold);

@@ -17,7 +17,7 @@ struct Case {
 }
 
 fn artifact(var: &str, default: &str) -> Vec<u8> {
-    let path = std::env::var(var).unwrap_or_else(|_| format!("{}/{default}", env!("CARGO_MANIFEST_DIR")));
+    let path = std::env::var(var).unwrap_or_else(|_| default.to_string());
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run ./build.sh model first)"))
 }
 

@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 
 fn student() -> Nacre {
-    let path = format!("{}/www/model/nacre-student.nacre", env!("CARGO_MANIFEST_DIR"));
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run ./build.sh model first)"));
+    let path = "www/model/nacre-student.nacre";
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e} (run ./build.sh model first)"));
     pollster::block_on(Nacre::load(&bytes, BackendRequest::Cpu)).unwrap()
 }
 

