@@ -7,13 +7,13 @@
 use super::augment;
 use super::dataset::{Example, Labels};
 use super::fit::{Objective, Split, Stage, Supervised, Tuned, fit};
-use super::metrics::{Report, evaluate};
+use super::metrics::{Report, calibrated};
 use super::states::States;
 use super::student;
 use super::targets::Targets;
 use super::views::views;
 use super::vocab::{self, Coverage};
-use super::{assess_all, pick_threshold};
+use super::assess_all;
 use crate::artifact::Artifact;
 use crate::error::Result;
 use crate::model::{Batch, Encoder, EncoderConfig, Heads, HeadsConfig, Logits};
@@ -200,7 +200,7 @@ pub fn distill(
     // Calibrate on the student as it ships (int8, windows), like `train`.
     let shipped = pollster::block_on(Nacre::load(&file(Calibration { flag_threshold: 0.5 }, None)?, BackendRequest::Cpu))?;
     let predictions = assess_all(&shipped, &dev_texts)?;
-    let calibration = Calibration { flag_threshold: pick_threshold(&predictions, &dev_labels) };
-    let report = evaluate(&predictions, &dev_labels, calibration.flag_threshold);
+    let report = calibrated(&predictions, &dev_labels);
+    let calibration = Calibration { flag_threshold: report.flag_threshold };
     Ok(Distilled { file: file(calibration, Some(&report))?, dev: report, epochs })
 }

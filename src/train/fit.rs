@@ -2,10 +2,11 @@
 //! pretrained weights) and the heads, on cached token states of the frozen lower layers,
 //! to an objective (here the class-weighted cross-entropy on every head; `distill` brings
 //! its own). AdamW (a small learning rate for the layers, a larger one for the heads),
-//! seeded length-bucketed batches, early stopping on the dev score.
+//! seeded length-bucketed batches, early stopping on the dev score at the flag threshold
+//! calibrated on dev (the metrics as they ship).
 
 use super::dataset::Labels;
-use super::metrics::{Report, evaluate};
+use super::metrics::{Report, calibrated};
 use super::states::States;
 use crate::assess::{from_probs, head_probs};
 use crate::model::{Batch, CATEGORIES, Heads, JAILBREAK, Layer, Logits, SEVERITIES, USER_TYPES, pool};
@@ -142,7 +143,7 @@ impl Default for Recipe {
             hidden: 256,
             tuned_layers: 2,
             heads: Stage { learning_rate: 2e-3, layer_learning_rate: 0.0, batch: 64, max_epochs: 80, patience: 10 },
-            joint: Stage { learning_rate: 2e-4, layer_learning_rate: 5e-5, batch: 32, max_epochs: 3, patience: 1 },
+            joint: Stage { learning_rate: 2e-4, layer_learning_rate: 5e-5, batch: 32, max_epochs: 3, patience: 2 },
         }
     }
 }
@@ -231,7 +232,7 @@ pub(crate) fn fit(
     let lens: Vec<usize> = train_rows.iter().map(|&i| train_states.len(i)).collect();
     // Epoch 0 is the model as given: a stage that only makes it worse keeps it unchanged.
     let valid = tuned.valid();
-    let initial = evaluate(&predict(&valid, dev, &plain), &dev.labels, 0.5);
+    let initial = calibrated(&predict(&valid, dev, &plain), &dev.labels);
     log(&format!("epoch   0: dev score {:.4}", initial.score()));
     let mut best = (initial.score(), valid, initial, 0usize);
     let mut epoch = 0;
@@ -251,11 +252,12 @@ pub(crate) fn fit(
             };
         }
         let valid = tuned.valid();
-        let report = evaluate(&predict(&valid, dev, &plain), &dev.labels, 0.5);
+        let report = calibrated(&predict(&valid, dev, &plain), &dev.labels);
         let score = report.score();
         log(&format!(
-            "epoch {epoch:3} ({:.0} s): dev score {score:.4} (unsafe F1 {:.3}, user F1 {:.3}, vulnerable recall {:.3}, category F1 {:.3}, benign FF {:.3}, borderline FF {:.3})",
+            "epoch {epoch:3} ({:.0} s): dev score {score:.4} (threshold {:.3}: unsafe F1 {:.3}, user F1 {:.3}, vulnerable recall {:.3}, category F1 {:.3}, benign FF {:.3}, borderline FF {:.3})",
             started.elapsed().as_secs_f32(),
+            report.flag_threshold,
             report.unsafe_f1, report.user_type_macro_f1, report.vulnerable_recall, report.category_macro_f1,
             report.benign_false_flag, report.borderline_false_flag
         ));

@@ -106,6 +106,26 @@ pub fn evaluate(assessments: &[Assessment], labels: &[Labels], threshold: f32) -
     }
 }
 
+/// The flag thresholds `calibrated` chooses from: every hundredth, then every thousandth
+/// above 0.99 (a confident model puts benign and harmful risks close to 1).
+fn candidate_thresholds() -> impl Iterator<Item = f32> {
+    (5..=99).map(|t| t as f32 / 100.0).chain((991..=999).map(|t| t as f32 / 1000.0))
+}
+
+/// The report at the flag threshold that ships: the best unsafe F1 among thresholds that
+/// keep false flags under 3% on benign and 6% on borderline-safe messages (else the fewest
+/// false flags). Picked on dev only.
+pub fn calibrated(assessments: &[Assessment], labels: &[Labels]) -> Report {
+    let candidates: Vec<Report> = candidate_thresholds().map(|t| evaluate(assessments, labels, t)).collect();
+    let false_flags = |r: &Report| r.benign_false_flag + r.borderline_false_flag;
+    let within = candidates
+        .iter()
+        .filter(|r| r.benign_false_flag <= 0.03 && r.borderline_false_flag <= 0.06)
+        .max_by(|a, b| a.unsafe_f1.total_cmp(&b.unsafe_f1));
+    let fewest = || candidates.iter().min_by(|a, b| false_flags(a).total_cmp(&false_flags(b))).expect("candidates");
+    within.unwrap_or_else(fewest).clone()
+}
+
 impl Report {
     /// One number to compare checkpoints on dev: the mean of the headline metrics,
     /// with false flags counted against.
@@ -162,5 +182,56 @@ impl fmt::Display for Report {
         matrix(f, &UserType::ALL.map(UserType::as_str), &self.user_type_confusion)?;
         writeln!(f, "\nCategory:\n")?;
         matrix(f, &Category::ALL.map(Category::as_str), &self.category_confusion)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::from_probs;
+
+    /// An assessment with this risk (the rest on "none"), read as `user_type`.
+    fn assessed(risk: f32, category: Category, user_type: UserType) -> Assessment {
+        let mut row = vec![0.0; 16 + 3 + 5 + 2];
+        row[Category::None.index()] = 1.0 - risk;
+        row[category.index()] += risk;
+        row[16 + user_type.index()] = 1.0;
+        row[16 + 3] = 1.0;
+        row[16 + 3 + 5] = 1.0;
+        from_probs(&row, Vec::new())
+    }
+
+    fn labelled(category: Category, user_type: UserType) -> Labels {
+        Labels { category, user_type, severity: 0, jailbreak: false, borderline: false }
+    }
+
+    #[test]
+    fn the_shipped_threshold_keeps_false_flags_under_the_caps() {
+        // 100 benign messages, two of them scored 0.996 and 0.955;
+        // 20 harmful ones scored 0.98 to 0.9995.
+        let mut assessments = vec![];
+        let mut labels = vec![];
+        for i in 0..100 {
+            let risk = match i {
+                0 => 0.996,
+                1 => 0.955,
+                _ => 0.1,
+            };
+            assessments.push(assessed(risk, Category::Cyber, UserType::Benign));
+            labels.push(labelled(Category::None, UserType::Benign));
+        }
+        for i in 0..20 {
+            assessments.push(assessed(0.98 + 0.001 * i as f32, Category::Cyber, UserType::Malicious));
+            labels.push(labelled(Category::Cyber, UserType::Malicious));
+        }
+        let report = calibrated(&assessments, &labels);
+        assert!(report.benign_false_flag <= 0.03, "{report}");
+        assert!(report.unsafe_recall == 1.0 && report.unsafe_precision < 1.0, "flags every harmful message: {report}");
+        assert!(report.flag_threshold > 0.955 && report.flag_threshold < 0.98, "the best F1 within the caps: {report}");
+
+        // When no threshold meets the caps (benign scored above every candidate), the fewest false flags.
+        let all_flagged: Vec<Assessment> = (0..10).map(|_| assessed(0.9999, Category::Cyber, UserType::Benign)).collect();
+        let benign: Vec<Labels> = (0..10).map(|_| labelled(Category::None, UserType::Benign)).collect();
+        assert_eq!(calibrated(&all_flagged, &benign).benign_false_flag, 1.0);
     }
 }

@@ -27,27 +27,10 @@ use burn::module::Module;
 use burn::tensor::Device;
 use dataset::{Example, Labels};
 use fit::{Split, Supervised, Tuned, fit, pooled};
-use metrics::{Report, evaluate};
+use metrics::{Report, calibrated};
 use states::States;
 use views::views;
 use std::path::Path;
-
-/// The flag threshold: the best unsafe F1 on dev among thresholds that keep false flags
-/// under 3% on benign and 6% on borderline-safe messages (else the fewest false flags).
-pub fn pick_threshold(assessments: &[crate::Assessment], labels: &[Labels]) -> f32 {
-    let candidates: Vec<Report> = (5..=95).map(|t| evaluate(assessments, labels, t as f32 / 100.0)).collect();
-    let within = candidates
-        .iter()
-        .filter(|r| r.benign_false_flag <= 0.03 && r.borderline_false_flag <= 0.06)
-        .max_by(|a, b| a.unsafe_f1.total_cmp(&b.unsafe_f1));
-    let fallback = || {
-        candidates
-            .iter()
-            .min_by(|a, b| (a.benign_false_flag + a.borderline_false_flag).total_cmp(&(b.benign_false_flag + b.borderline_false_flag)))
-            .expect("candidates")
-    };
-    within.unwrap_or_else(fallback).flag_threshold
-}
 
 /// What a training run produced.
 pub struct Trained {
@@ -133,8 +116,8 @@ pub fn train(
     let dev_texts: Vec<&str> = dev_examples.iter().map(|e| e.text.as_str()).collect();
     let dev_labels: Vec<Labels> = dev_examples.iter().map(|e| e.labels).collect();
     let dev_predictions = assess_all(&shipped, &dev_texts)?;
-    let calibration = Calibration { flag_threshold: pick_threshold(&dev_predictions, &dev_labels) };
-    let dev = evaluate(&dev_predictions, &dev_labels, calibration.flag_threshold);
+    let dev = calibrated(&dev_predictions, &dev_labels);
+    let calibration = Calibration { flag_threshold: dev.flag_threshold };
     Ok(Trained { heads_file: file(calibration, Some(&dev))?, dev, epochs })
 }
 
