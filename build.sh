@@ -61,8 +61,9 @@ model() {
     # The shipped model: int8 encoder, the trained heads and the policy (committed in model/).
     "$nacre" pack --base "$cache/base" --precision int8 --heads model/heads.nacre \
       --policy model/policy.json --resources model/resources.json --out www/model/nacre-teacher.nacre
-    # The default model: the distilled student (committed whole, `nacre distill`) with the policy.
-    "$nacre" pack --from model/student.nacre \
+    # The default model: the distilled student (what `nacre distill` made, committed in model/)
+    # assembled from the int8 encoder, with the policy.
+    "$nacre" pack --student model/student.nacre --encoder www/model/encoder-int8.nacre \
       --policy model/policy.json --resources model/resources.json --out www/model/nacre-student.nacre
     echo "$sig" > www/model/.built
   fi

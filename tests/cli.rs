@@ -196,18 +196,22 @@ fn distillation_is_deterministic_and_its_student_packs_into_a_working_model() {
     };
     let first = distill("a.nacre");
     assert_eq!(first, distill("b.nacre"), "same seed, same student");
-    let student = Artifact::parse(&first).unwrap();
-    let config = &student.header.documents["encoder"];
-    assert_eq!((config["num_layers"].as_u64(), config["vocab_size"].as_u64()), (Some(2), Some(600)));
-    assert_eq!(student.tensor("embeddings.word_embeddings.weight").unwrap().shape, [600, 384]);
+    // Distillation writes only what it made: the trained layer and heads, no embeddings.
+    let trained = Artifact::parse(&first).unwrap();
+    assert!(trained.header.tensors.keys().all(|name| name.starts_with("heads.") || name.starts_with("encoder.layer.1.")));
     let packed = dir.join("student.nacre");
     let (policy, resources) = (root().join("model/policy.json"), root().join("model/resources.json"));
     let (code, _, err) = nacre(
-        &["pack", "--from", dir.join("a.nacre").to_str().unwrap(), "--policy", policy.to_str().unwrap(),
-          "--resources", resources.to_str().unwrap(), "--out", packed.to_str().unwrap()],
+        &["pack", "--student", dir.join("a.nacre").to_str().unwrap(), "--encoder", teacher.to_str().unwrap(),
+          "--policy", policy.to_str().unwrap(), "--resources", resources.to_str().unwrap(), "--out", packed.to_str().unwrap()],
         "",
     );
     assert_eq!(code, 0, "{err}");
+    let student = Artifact::parse(&std::fs::read(&packed).unwrap()).unwrap();
+    let config = &student.header.documents["encoder"];
+    assert_eq!((config["num_layers"].as_u64(), config["vocab_size"].as_u64()), (Some(2), Some(600)));
+    assert_eq!(student.tensor("embeddings.word_embeddings.weight").unwrap().shape, [600, 384]);
+    assert_eq!(student.tensor("heads.category.weight").unwrap().values, trained.tensor("heads.category.weight").unwrap().values);
     let (code, out, err) = nacre(&["respond", "--model", packed.to_str().unwrap(), "--jsonl"], r#"{"id": 1, "text": "hi"}"#);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"reply\""), "{out}");

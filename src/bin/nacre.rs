@@ -24,7 +24,8 @@ const USAGE: &str = "usage:
                 [--tune-layers N] [--cache DIR]
   nacre pack --base DIR --out FILE [--precision int8|f32] [--heads FILE] [--policy FILE --resources FILE]
              [--max-len N] [--name N] [--version V]
-  nacre pack --from MODEL --policy FILE --resources FILE --out FILE    a finished model (the student) with the policy
+  nacre pack --student TRAINED --encoder FILE --policy FILE --resources FILE --out FILE
+                                             the student: what `nacre distill` made, assembled from the encoder
   nacre embed [--model FILE] [TEXT]          no TEXT: one text per stdin line, one JSON array per line out
 The model defaults to $NACRE_MODEL, else www/model/nacre-student.nacre (the teacher: www/model/nacre-teacher.nacre).";
 
@@ -303,11 +304,12 @@ fn distill(args: &Args) -> Result<()> {
 }
 
 fn pack(args: &Args) -> Result<()> {
-    if let Some(model) = args.get("from") {
-        let (Some(policy), Some(resources)) = (args.get("policy"), args.get("resources")) else {
-            return Err(usage("pack --from needs --policy and --resources"));
+    if let Some(trained) = args.get("student") {
+        let (Some(encoder), Some(policy), Some(resources)) = (args.get("encoder"), args.get("policy"), args.get("resources")) else {
+            return Err(usage("pack --student needs --encoder, --policy and --resources"));
         };
-        let bytes = nacre::pack::with_policy(&std::fs::read(model)?, &std::fs::read_to_string(policy)?, &std::fs::read_to_string(resources)?)?;
+        let student = nacre::train::assemble_student(&std::fs::read(encoder)?, &std::fs::read(trained)?)?;
+        let bytes = nacre::pack::with_policy(&student, &std::fs::read_to_string(policy)?, &std::fs::read_to_string(resources)?)?;
         std::fs::write(args.require("out")?, &bytes)?;
         eprintln!("wrote {} ({} bytes)", args.require("out")?, bytes.len());
         return Ok(());

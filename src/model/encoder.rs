@@ -186,7 +186,7 @@ impl Encoder {
     /// Token-level hidden states after the embeddings and the first `layers` layers.
     pub fn lower_states(&self, batch: &Batch, layers: usize) -> Tensor<3> {
         let [_, seq] = batch.ids.dims();
-        let positions = self.positions.val().slice([0..seq]).unsqueeze_dim::<3>(0);
+        let positions = self.positions.val().slice(0..seq).unsqueeze_dim::<3>(0);
         let token_type = self.token_type.val().unsqueeze_dims::<3>(&[0, 1]);
         let mut x = self.norm.forward(self.words.forward(batch.ids.clone()) + positions + token_type);
         for layer in &self.layers[..layers.min(self.layers.len())] {

@@ -94,7 +94,7 @@ impl QuantizedRows {
     /// Quantizes row-major `values` with `cols` columns: each row's largest magnitude maps to
     /// the top code (NaN gives 0; a row holding an infinity gives zeros).
     pub fn new(values: &[f32], cols: usize) -> Self {
-        assert!(cols > 0 && values.len() % cols == 0, "values must be whole rows");
+        assert!(cols > 0 && values.len().is_multiple_of(cols), "values must be whole rows");
         let rows = values.len() / cols;
         let stride = padded(cols);
         let top = levels(cols);
@@ -311,7 +311,7 @@ mod simd {
         #[inline(always)]
         pub fn new(a: [&[i16]; R], w: [&[i8]; C]) -> Self {
             let len = w[0].len();
-            assert!(len % 16 == 0 && a.iter().all(|r| r.len() == len) && w.iter().all(|r| r.len() == len));
+            assert!(len.is_multiple_of(16) && a.iter().all(|r| r.len() == len) && w.iter().all(|r| r.len() == len));
             // SAFETY: SSE2 is part of x86-64; every row holds `len` elements and `k + 16 <= len`;
             // the loads are unaligned loads.
             unsafe {
@@ -395,7 +395,7 @@ mod tests {
     fn reference(a: &QuantizedRows, w: &Int8Matrix, bias: &[f32]) -> Vec<f64> {
         let mut out = Vec::new();
         for m in 0..a.rows {
-            for n in 0..w.rows {
+            for (n, b) in bias.iter().enumerate().take(w.rows) {
                 let dot: f64 = (0..a.cols)
                     .map(|k| {
                         let x = f64::from(a.row(m)[k]) * f64::from(a.scales[m]);
@@ -403,7 +403,7 @@ mod tests {
                         x * y
                     })
                     .sum();
-                out.push(dot + f64::from(bias[n]));
+                out.push(dot + f64::from(*b));
             }
         }
         out

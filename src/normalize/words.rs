@@ -105,7 +105,7 @@ fn latin_lookalike(c: char) -> Option<String> {
 /// any word of a mostly Latin text. Words of other scripts in their own text stay.
 fn unconfuse(word: &str, latin_text: bool, changes: &mut Vec<Change>) -> String {
     let mixed = word.chars().any(|c| c.is_alphabetic() && c.script() == Script::Latin);
-    if !(mixed || latin_text) || word.chars().all(|c| c.is_ascii()) {
+    if !(mixed || latin_text) || word.is_ascii() {
         return word.to_string();
     }
     let mut out = String::with_capacity(word.len());

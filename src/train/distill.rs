@@ -15,7 +15,7 @@ use super::views::views;
 use super::vocab::{self, Coverage};
 use super::assess_all;
 use crate::artifact::Artifact;
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
 use crate::model::{Batch, Encoder, EncoderConfig, Heads, HeadsConfig, Logits};
 use crate::{BackendRequest, Calibration, Nacre};
 use burn::tensor::activation::{log_softmax, softmax};
@@ -61,7 +61,8 @@ impl Default for DistillRecipe {
 
 /// What a distillation run produced.
 pub struct Distilled {
-    /// The student artifact (without the policy, which `nacre pack --from` adds).
+    /// What distillation made (`student::trained_file`): `nacre pack --student` assembles
+    /// the shipped student from it, the base encoder and the policy.
     pub file: Vec<u8>,
     pub dev: Report,
     pub epochs: usize,
@@ -147,13 +148,15 @@ pub fn distill(
     log(&format!("{} train windows and {} variants; {} dev rows", labels.iter().flatten().count(), variants.len(), dev_texts.len()));
 
     let pruned = vocab::prune(artifact.tokenizer_json(), &vocab::count(&teacher.tokenizer, &corpus)?, recipe.vocabulary)?;
-    let draft = student::file(&artifact, &pruned, &recipe.layers, recipe.max_len, &[], &[("calibration", json!(Calibration { flag_threshold: 0.5 }))])?;
+    let teacher_heads: HeadsConfig = artifact.document("heads")?;
+    let draft = student::file(&artifact, &teacher_heads, &pruned, &recipe.layers, recipe.max_len, &[], &[("calibration", json!(Calibration { flag_threshold: 0.5 }))])?;
     let start = pollster::block_on(Nacre::load(&draft, BackendRequest::Cpu))?;
     let (before, after) = (vocab::coverage(&teacher.tokenizer, &dev_texts)?, vocab::coverage(&start.tokenizer, &dev_texts)?);
     let describe = |c: &Coverage| format!("[UNK] {:.3}%, {:.3} tokens/word", c.unknown_rate * 100.0, c.tokens_per_word);
     log(&format!("vocabulary {} → {} tokens; dev: teacher {}, student {}", teacher.tokenizer.vocab_size(), pruned.kept.len(), describe(&before), describe(&after)));
 
     let frozen = recipe.layers.len() - recipe.trained_layers.min(recipe.layers.len());
+    untouched_by_teacher(&artifact, &recipe.layers[..frozen])?;
     let texts: Vec<&str> = corpus.iter().chain(&dev_views).copied().collect();
     log(&format!("student token states of {} texts after {frozen} frozen layers; teacher targets", texts.len()));
     let states = States::compute(&start, &draft, &texts, frozen, cache)?;
@@ -195,12 +198,26 @@ pub fn distill(
             "dev_rows": dev_texts.len(),
             "dev": dev,
         });
-        student::file(&artifact, &pruned, &recipe.layers, recipe.max_len, &trained, &[("calibration", json!(calibration)), ("training", training)])
+        student::trained_file(&pruned, &recipe.layers, recipe.max_len, &heads_config, &trained, &[("calibration", json!(calibration)), ("training", training)])
     };
-    // Calibrate on the student as it ships (int8, windows), like `train`.
-    let shipped = pollster::block_on(Nacre::load(&file(Calibration { flag_threshold: 0.5 }, None)?, BackendRequest::Cpu))?;
-    let predictions = assess_all(&shipped, &dev_texts)?;
+    // Calibrate on the student as it ships (assembled, int8, windows), like `train`.
+    let shipped = student::assemble(teacher_bytes, &file(Calibration { flag_threshold: 0.5 }, None))?;
+    let predictions = assess_all(&pollster::block_on(Nacre::load(&shipped, BackendRequest::Cpu))?, &dev_texts)?;
     let report = calibrated(&predictions, &dev_labels);
     let calibration = Calibration { flag_threshold: report.flag_threshold };
-    Ok(Distilled { file: file(calibration, Some(&report))?, dev: report, epochs })
+    Ok(Distilled { file: file(calibration, Some(&report)), dev: report, epochs })
+}
+
+/// The student's untrained layers must be the base encoder's (the teacher's training
+/// left them alone): the student is shipped assembled from the base encoder.
+fn untouched_by_teacher(teacher: &Artifact, layers: &[usize]) -> Result<()> {
+    let training: serde_json::Value = teacher.document("training").unwrap_or_default();
+    let tuned: Vec<usize> = serde_json::from_value(training["tuned_layers"].clone()).unwrap_or_default();
+    match layers.iter().find(|l| tuned.contains(l)) {
+        Some(layer) => Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("student layer {layer} is kept frozen but the teacher fine-tuned it: train it (--tune-layers) or pick another"),
+        )),
+        None => Ok(()),
+    }
 }

@@ -17,6 +17,7 @@ mod views;
 mod vocab;
 
 pub use distill::{DistillRecipe, Distilled, distill};
+pub use student::assemble as assemble_student;
 pub use fit::{Recipe, Stage};
 
 use crate::artifact::{Artifact, ArtifactWriter, Precision};

@@ -1,15 +1,79 @@
 //! The student's model file, assembled from the teacher's: the pruned tokenizer, the word
 //! embeddings of the kept tokens, the position embeddings it can reach, the chosen teacher
 //! layers renumbered from 0, the teacher's heads, and any trained weights in their place.
+//! What distillation made (the pruned vocabulary, the trained weights, calibration) is also
+//! kept on its own, small enough to commit: `assemble` rebuilds the student from it and the
+//! encoder artifact.
 
 use super::vocab::Pruned;
 use crate::artifact::{Artifact, ArtifactWriter, Precision, Weights};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{EncoderConfig, HeadsConfig};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The student's name in its artifact.
 pub const NAME: &str = "nacre-student";
+/// The name of the file of what distillation made.
+pub const TRAINED_NAME: &str = "nacre-student-trained";
+
+/// How a student is made of its encoder: which layers, how long a window, which tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Makeup {
+    layers: Vec<usize>,
+    max_len: usize,
+    kept: Vec<u32>,
+}
+
+/// What distillation made: the pruned tokenizer, the makeup, the heads' shape, the trained
+/// weights (layers int8, heads f32) and `documents` (calibration, training record).
+pub fn trained_file(
+    pruned: &Pruned,
+    layers: &[usize],
+    max_len: usize,
+    heads: &HeadsConfig,
+    trained: &[(String, Weights)],
+    documents: &[(&str, serde_json::Value)],
+) -> Vec<u8> {
+    let mut writer = ArtifactWriter::new(TRAINED_NAME, env!("CARGO_PKG_VERSION"), &pruned.tokenizer_json);
+    let makeup = Makeup { layers: layers.to_vec(), max_len, kept: pruned.kept.clone() };
+    writer.document("student", serde_json::to_value(makeup).expect("makeup serializes"));
+    writer.document("heads", serde_json::to_value(heads).expect("heads config serializes"));
+    for (name, document) in documents {
+        writer.document(name, document.clone());
+    }
+    for (name, weights) in trained {
+        writer.tensor(name, weights, precision_of(name));
+    }
+    writer.finish()
+}
+
+/// The student from what distillation made (`trained_file`) and `encoder`, the artifact its
+/// untrained layers and embeddings come from (the base encoder, or the teacher when the
+/// teacher did not tune those layers).
+pub fn assemble(encoder: &[u8], trained: &[u8]) -> Result<Vec<u8>> {
+    let (encoder, trained) = (Artifact::parse(encoder)?, Artifact::parse(trained)?);
+    if trained.header.name != TRAINED_NAME {
+        return Err(Error::corrupt(format!("{} is not a distilled student's trained file", trained.header.name)));
+    }
+    let makeup: Makeup = trained.document("student")?;
+    let pruned = Pruned { kept: makeup.kept, tokenizer_json: trained.tokenizer_json().to_vec() };
+    let weights =
+        trained.header.tensors.keys().map(|name| Ok((name.clone(), trained.tensor(name)?))).collect::<Result<Vec<_>>>()?;
+    let documents: Vec<(&str, serde_json::Value)> = trained
+        .header
+        .documents
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "student" | "heads"))
+        .map(|(name, value)| (name.as_str(), value.clone()))
+        .collect();
+    file(&encoder, &trained.document("heads")?, &pruned, &makeup.layers, makeup.max_len, &weights, &documents)
+}
+
+/// Trained weights are stored int8 (layers) or f32 (heads), as the teacher's.
+fn precision_of(name: &str) -> Precision {
+    if name.starts_with("heads.") { Precision::F32 } else { Precision::I8 }
+}
 
 /// The shape of the student made of teacher layers `layers` reading `max_len` tokens.
 pub fn config(teacher: &Artifact, pruned: &Pruned, layers: &[usize], max_len: usize) -> Result<EncoderConfig> {
@@ -27,6 +91,7 @@ pub fn config(teacher: &Artifact, pruned: &Pruned, layers: &[usize], max_len: us
 /// names: `encoder.layer.{i}.*` stored int8, `heads.*` f32) in their place, and `documents`.
 pub fn file(
     teacher: &Artifact,
+    heads: &HeadsConfig,
     pruned: &Pruned,
     layers: &[usize],
     max_len: usize,
@@ -36,7 +101,6 @@ pub fn file(
     let config = config(teacher, pruned, layers, max_len)?;
     let mut writer = ArtifactWriter::new(NAME, env!("CARGO_PKG_VERSION"), &pruned.tokenizer_json);
     writer.document("encoder", serde_json::to_value(&config).expect("config serializes"));
-    let heads: HeadsConfig = teacher.document("heads")?;
     writer.document("heads", serde_json::to_value(heads).expect("heads config serializes"));
     for (name, document) in documents {
         writer.document(name, document.clone());
@@ -71,8 +135,7 @@ pub fn file(
         writer.tensor(name, &weights, teacher.header.tensors[source].precision);
     }
     for (name, weights) in replaced {
-        let precision = if name.starts_with("heads.") { Precision::F32 } else { Precision::I8 };
-        writer.tensor(name, weights, precision);
+        writer.tensor(name, weights, precision_of(name));
     }
     Ok(writer.finish())
 }
