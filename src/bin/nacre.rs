@@ -19,7 +19,8 @@ const USAGE: &str = "usage:
   nacre respond [--model FILE] --jsonl       as assess --jsonl, plus \"reply\" and \"trace\"; lines sharing
                                              \"conversation\" are one conversation; \"locale\" per line or --locale
   nacre eval FILE [--model FILE] [--split S] metrics on a labelled JSONL file (schema of data/README.md)
-  nacre train --data FILE --model ENCODER --out TRAINED [--seed N] [--epochs N] [--tune-layers N] [--cache DIR]
+  nacre train --data FILE --model ENCODER --out TRAINED [--seed N] [--head-epochs N] [--epochs N]
+              [--tune-layers N] [--cache DIR]     --head-epochs: heads alone first; --epochs: then joint
   nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N]
                 [--tune-layers N] [--cache DIR]
   nacre pack --base DIR --out FILE [--precision int8|f32] [--heads FILE] [--policy FILE --resources FILE]
@@ -272,7 +273,7 @@ fn train(args: &Args) -> Result<()> {
     let examples = dataset::read(Path::new(args.require("data")?))?;
     let mut recipe = Recipe::default();
     recipe.seed = number(args, "seed")?.unwrap_or(recipe.seed);
-    // The joint stage's budget; the heads-alone stage is cheap and stops early on dev.
+    recipe.heads.max_epochs = number(args, "head-epochs")?.unwrap_or(recipe.heads.max_epochs);
     recipe.joint.max_epochs = number(args, "epochs")?.unwrap_or(recipe.joint.max_epochs);
     recipe.tuned_layers = number(args, "tune-layers")?.unwrap_or(recipe.tuned_layers);
     let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
