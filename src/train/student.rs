@@ -18,7 +18,7 @@ pub const NAME: &str = "nacre-student";
 pub const TRAINED_NAME: &str = "nacre-student-trained";
 
 /// How a student is made of its encoder: which layers, how long a window, which tokens.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct Makeup {
     layers: Vec<usize>,
     max_len: usize,
