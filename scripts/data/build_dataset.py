@@ -578,10 +578,20 @@ CONFUSABLE = {"a": "\u0430", "e": "\u0435", "o": "\u043e", "p": "\u0440", "c": "
 ZW = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
 
 
+def draw_order(key):
+    """A row's place in a seeded draw keyed by `key` (rendezvous hashing): adding rows to a pool
+    changes a draw only where a new row wins, so new data does not reshuffle augmentation."""
+    return lambda r: hashlib.sha256(f"{SEED}:{key}:{r['text']}".encode()).digest()
+
+
 def stable_pick(rows, key):
-    """The row that wins a seeded draw keyed by `key` (rendezvous hashing): adding rows to the
-    pool changes a pick only where a new row wins, so new data does not reshuffle augmentation."""
-    return min(rows, key=lambda r: hashlib.sha256(f"{SEED}:{key}:{r['text']}".encode()).digest())
+    """The row that wins the draw keyed by `key`."""
+    return min(rows, key=draw_order(key))
+
+
+def stable_sample(rows, key, n):
+    """The `n` rows that win the draw keyed by `key`."""
+    return sorted(rows, key=draw_order(key))[:n]
 
 
 def obfuscate(text, kind, rng):
@@ -805,12 +815,12 @@ def main():
                 and r["source"] != "bastioncorpus"]
     test_ben = [r for r in base if r["split"] == "test" and r["user_type"] in ("benign", "vulnerable")
                 and len(r["text"]) < 250]
-    test_mal.sort(key=lambda r: r["text"])
-    test_ben.sort(key=lambda r: r["text"])
-    orng = random.Random(SEED + 1)
+    # Rows are drawn by rendezvous hashing and disguised by a generator seeded by their text,
+    # so new test rows change the corpus only where they win a draw.
     obf = []
-    for pool_, n in ((test_mal, 50), (test_ben, 50)):
-        for r in orng.sample(pool_, min(n, len(pool_))):
+    for pool_, key in ((test_mal, "obf-malicious"), (test_ben, "obf-benign")):
+        for r in stable_sample(pool_, key, 50):
+            orng = random.Random(f"{SEED}:obf:{r['text']}")
             for kind in orng.sample(CORPUS_KINDS, 4):
                 obf.append({"text": obfuscate(r["text"], kind, orng), "plain": r["text"], "kind": kind,
                             "category": r["category"], "user_type": r["user_type"], "severity": r["severity"],
