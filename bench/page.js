@@ -7,8 +7,11 @@ import { loadTransformers } from "./tjs.js";
 
 const query = new URLSearchParams(location.search);
 const config = Object.fromEntries(query);
-const WARMUP = 10; // untimed calls before each latency series (fewer once they pass WARMUP_MS): V8 tiers
-// up hot wasm functions in the background over the first calls, for both stacks
+// Untimed calls before each latency series: at least WARMUP calls and WARMUP_MIN_MS (V8 tiers
+// up a hot wasm function once it has done enough work, so a small model needs more calls than
+// a large one before it runs optimized code), at most WARMUP_MS once one call is made.
+const WARMUP = 10;
+const WARMUP_MIN_MS = 1000;
 const WARMUP_MS = 5000;
 const REPEATS = 30; // timed calls per series, fewer (at least MIN_REPEATS) once it passes BUDGET_MS
 const MIN_REPEATS = 3;
@@ -69,10 +72,12 @@ async function time(work) {
 
 /** p50 and p95 of single-message latency over `texts`, after a warm-up. */
 async function latency(model, texts) {
-  const warmUntil = performance.now() + WARMUP_MS;
-  for (let i = 0; i < WARMUP && (i < 1 || performance.now() < warmUntil); i++) {
-    await model.embed(texts[i % texts.length]);
-  }
+  const start = performance.now();
+  const warming = (i) => {
+    const elapsed = performance.now() - start;
+    return i < 1 || ((i < WARMUP || elapsed < WARMUP_MIN_MS) && elapsed < WARMUP_MS);
+  };
+  for (let i = 0; warming(i); i++) await model.embed(texts[i % texts.length]);
   const times = [];
   const deadline = performance.now() + BUDGET_MS;
   for (let i = 0; i < REPEATS && (i < MIN_REPEATS || performance.now() < deadline); i++) {

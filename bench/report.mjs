@@ -132,7 +132,9 @@ load average at each run ${native.load_average_1min.map((l) => l.toFixed(2)).joi
   (WebGPU: 1, see below), configurations interleaved. Cold start is \`performance.now()\` when the model is ready to embed
   (navigation start = 0: page, library, wasm, model fetch, compile, weight upload); its median and
   the first inference's are over the rounds. The first round also measures the rest.
-- Latency: up to 10 untimed warm-up calls (1 once they pass 5 s), then 30 timed single-message calls
+- Latency: untimed warm-up calls, at least 10 and for at least 1 s (V8 optimizes a wasm function
+  after enough work, so the small student needs more calls than the teacher), at most 5 s after the
+  first call; then 30 timed single-message calls
   (at least 3, fewer once a series passes 20 s; the sample counts are in results.json), cycling over
   distinct messages of exactly 8, 32 and 128 tokens (counted with the tokenizer by \`bench/messages.py\`,
   and checked again with transformers.js' tokenizer in the page); p50 and p95 by nearest rank.
