@@ -22,7 +22,7 @@ const USAGE: &str = "usage:
   nacre train --data FILE --model ENCODER --out TRAINED [--seed N] [--head-epochs N] [--epochs N]
               [--tune-layers N] [--cache DIR]     --head-epochs: heads alone first; --epochs: then joint
   nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N]
-                [--tune-layers N] [--cache DIR]
+                [--tune-layers N] [--temperature T] [--hard-weight W] [--cache DIR]
   nacre pack --base DIR --out FILE [--precision int8|f32] [--heads FILE] [--policy FILE --resources FILE]
              [--max-len N] [--name N] [--version V]
   nacre pack --student TRAINED --encoder FILE --policy FILE --resources FILE --out FILE
@@ -296,6 +296,8 @@ fn distill(args: &Args) -> Result<()> {
     recipe.stage.max_epochs = number(args, "epochs")?.unwrap_or(recipe.stage.max_epochs);
     recipe.vocabulary = number(args, "vocabulary")?.unwrap_or(recipe.vocabulary);
     recipe.trained_layers = number(args, "tune-layers")?.unwrap_or(recipe.trained_layers);
+    recipe.temperature = number(args, "temperature")?.unwrap_or(recipe.temperature);
+    recipe.hard_weight = number(args, "hard-weight")?.unwrap_or(recipe.hard_weight);
     let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let started = std::time::Instant::now();
     let distilled = nacre::train::distill(&teacher, &bytes, &examples, &recipe, &cache, &mut |line| eprintln!("{line}"))?;

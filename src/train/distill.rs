@@ -134,8 +134,21 @@ pub fn distill(
         .into_iter()
         .filter(|v| teacher.prepare(v).is_ok())
         .collect();
-    // The texts the student learns from: the train split's views, then the variants (unlabelled).
-    let views = views(teacher, examples)?;
+    let dev_texts: Vec<&str> = of_split("dev").map(|e| e.text.as_str()).collect();
+    let dev_labels: Vec<Labels> = of_split("dev").map(|e| e.labels).collect();
+    let counted: Vec<&str> = of_split("train").map(|e| e.text.as_str()).chain(variants.iter().map(String::as_str)).collect();
+    let pruned = vocab::prune(artifact.tokenizer_json(), &vocab::count(&teacher.tokenizer, &counted)?, recipe.vocabulary)?;
+    let teacher_heads: HeadsConfig = artifact.document("heads")?;
+    let draft = student::file(&artifact, &teacher_heads, &pruned, &recipe.layers, recipe.max_len, &[], &[("calibration", json!(Calibration { flag_threshold: 0.5 }))])?;
+    let start = pollster::block_on(Nacre::load(&draft, BackendRequest::Cpu))?;
+    let (before, after) = (vocab::coverage(&teacher.tokenizer, &dev_texts)?, vocab::coverage(&start.tokenizer, &dev_texts)?);
+    let describe = |c: &Coverage| format!("[UNK] {:.3}%, {:.3} tokens/word", c.unknown_rate * 100.0, c.tokens_per_word);
+    log(&format!("vocabulary {} → {} tokens; dev: teacher {}, student {}", teacher.tokenizer.vocab_size(), pruned.kept.len(), describe(&before), describe(&after)));
+
+    // The texts the student learns from: the train split in the windows the student reads
+    // (its own tokens and length: a long text's last window ends where the text ends, as at
+    // inference), then the variants (unlabelled).
+    let views = views(&start, examples)?;
     let of_views = |name: &'static str| views.iter().filter(move |v| v.split == name);
     let mut labels: Vec<Option<Labels>> = of_views("train").map(|v| Some(v.labels)).collect();
     let mut corpus: Vec<&str> = of_views("train").map(|v| v.text.as_str()).collect();
@@ -143,17 +156,7 @@ pub fn distill(
     labels.resize(corpus.len(), None);
     let dev_views: Vec<&str> = of_views("dev").map(|v| v.text.as_str()).collect();
     let dev_view_labels: Vec<Labels> = of_views("dev").map(|v| v.labels).collect();
-    let dev_texts: Vec<&str> = of_split("dev").map(|e| e.text.as_str()).collect();
-    let dev_labels: Vec<Labels> = of_split("dev").map(|e| e.labels).collect();
     log(&format!("{} train windows and {} variants; {} dev rows", labels.iter().flatten().count(), variants.len(), dev_texts.len()));
-
-    let pruned = vocab::prune(artifact.tokenizer_json(), &vocab::count(&teacher.tokenizer, &corpus)?, recipe.vocabulary)?;
-    let teacher_heads: HeadsConfig = artifact.document("heads")?;
-    let draft = student::file(&artifact, &teacher_heads, &pruned, &recipe.layers, recipe.max_len, &[], &[("calibration", json!(Calibration { flag_threshold: 0.5 }))])?;
-    let start = pollster::block_on(Nacre::load(&draft, BackendRequest::Cpu))?;
-    let (before, after) = (vocab::coverage(&teacher.tokenizer, &dev_texts)?, vocab::coverage(&start.tokenizer, &dev_texts)?);
-    let describe = |c: &Coverage| format!("[UNK] {:.3}%, {:.3} tokens/word", c.unknown_rate * 100.0, c.tokens_per_word);
-    log(&format!("vocabulary {} → {} tokens; dev: teacher {}, student {}", teacher.tokenizer.vocab_size(), pruned.kept.len(), describe(&before), describe(&after)));
 
     let frozen = recipe.layers.len() - recipe.trained_layers.min(recipe.layers.len());
     untouched_by_teacher(&artifact, &recipe.layers[..frozen])?;
