@@ -22,7 +22,8 @@ const USAGE: &str = "usage:
   nacre train --data FILE --model ENCODER --out TRAINED [--seed N] [--head-epochs N] [--epochs N]
               [--tune-layers N] [--cache DIR]     --head-epochs: heads alone first; --epochs: then joint
   nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N]
-                [--tune-layers N] [--temperature T] [--hard-weight W] [--cache DIR]
+                [--tune-layers N] [--temperature T] [--hard-weight W]
+                [--risk-weight W] [--layer-lr R] [--cache DIR]
   nacre pack --base DIR --out FILE [--precision int8|f32] [--heads FILE] [--policy FILE --resources FILE]
              [--max-len N] [--name N] [--version V]
   nacre pack --student TRAINED --encoder FILE --policy FILE --resources FILE --out FILE
@@ -298,6 +299,8 @@ fn distill(args: &Args) -> Result<()> {
     recipe.trained_layers = number(args, "tune-layers")?.unwrap_or(recipe.trained_layers);
     recipe.temperature = number(args, "temperature")?.unwrap_or(recipe.temperature);
     recipe.hard_weight = number(args, "hard-weight")?.unwrap_or(recipe.hard_weight);
+    recipe.risk_weight = number(args, "risk-weight")?.unwrap_or(recipe.risk_weight);
+    recipe.stage.layer_learning_rate = number(args, "layer-lr")?.unwrap_or(recipe.stage.layer_learning_rate);
     let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let started = std::time::Instant::now();
     let distilled = nacre::train::distill(&teacher, &bytes, &examples, &recipe, &cache, &mut |line| eprintln!("{line}"))?;

@@ -17,6 +17,7 @@ use super::assess_all;
 use crate::artifact::Artifact;
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::{Batch, Encoder, EncoderConfig, Heads, HeadsConfig, Logits};
+use crate::taxonomy::Category;
 use crate::{BackendRequest, Calibration, Nacre};
 use burn::tensor::activation::{log_softmax, softmax};
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -40,6 +41,9 @@ pub struct DistillRecipe {
     pub cosine_weight: f32,
     /// Weight of the hard-label cross-entropy on labelled rows.
     pub hard_weight: f32,
+    /// Weight of the cross-entropy to the teacher's risk (1 − P(none), unsoftened): the
+    /// number the flag is set on.
+    pub risk_weight: f32,
     pub stage: Stage,
 }
 
@@ -54,6 +58,7 @@ impl Default for DistillRecipe {
             temperature: 2.0,
             cosine_weight: 1.0,
             hard_weight: 1.0,
+            risk_weight: 0.0,
             stage: Stage { learning_rate: 2e-4, layer_learning_rate: 1e-4, batch: 32, max_epochs: 3, patience: 2 },
         }
     }
@@ -75,6 +80,15 @@ struct Distillation<'a> {
     labels: &'a [Option<Labels>],
     supervised: Supervised,
     recipe: &'a DistillRecipe,
+}
+
+/// Binary cross-entropy of the student's risk (1 − P(none)) against the teacher's, mean over rows.
+fn risk_loss(student: Tensor<2>, teacher: Tensor<2>) -> Tensor<1> {
+    let none = Category::None.index();
+    let safe = |logits: Tensor<2>| softmax(logits, 1).narrow(1, none, 1).clamp(1e-6, 1.0 - 1e-6);
+    let (target, p) = (safe(teacher), safe(student));
+    let (log_safe, log_risky) = (p.clone().log(), p.neg().add_scalar(1.0).log());
+    (target.clone() * log_safe + target.neg().add_scalar(1.0) * log_risky).mean().neg()
 }
 
 /// KL divergence of the student's softened distribution from the teacher's, mean over rows.
@@ -100,13 +114,14 @@ impl Objective for Distillation<'_> {
         let device = pooled.device();
         let (teacher, teacher_pooled) = self.targets.batch(chunk, &device);
         let t = self.recipe.temperature;
-        let soft = soft_loss(logits.category.clone(), teacher.category, t)
+        let soft = soft_loss(logits.category.clone(), teacher.category.clone(), t)
             + soft_loss(logits.user_type.clone(), teacher.user_type, t)
             + soft_loss(logits.severity.clone(), teacher.severity, t) * 0.5
             + soft_loss(logits.jailbreak.clone(), teacher.jailbreak, t) * 0.5;
         // Both vectors are L2-normalized: cosine distance is 1 − their dot product.
         let cosine = (pooled * teacher_pooled).sum_dim(1).mean().neg().add_scalar(1.0);
-        let loss = soft * (t * t) + cosine * self.recipe.cosine_weight;
+        let risk = risk_loss(logits.category.clone(), teacher.category);
+        let loss = soft * (t * t) + cosine * self.recipe.cosine_weight + risk * self.recipe.risk_weight;
         let labelled: Vec<(i64, &Labels)> =
             chunk.iter().enumerate().filter_map(|(j, &i)| self.labels[i].as_ref().map(|l| (j as i64, l))).collect();
         if labelled.is_empty() {
@@ -134,21 +149,8 @@ pub fn distill(
         .into_iter()
         .filter(|v| teacher.prepare(v).is_ok())
         .collect();
-    let dev_texts: Vec<&str> = of_split("dev").map(|e| e.text.as_str()).collect();
-    let dev_labels: Vec<Labels> = of_split("dev").map(|e| e.labels).collect();
-    let counted: Vec<&str> = of_split("train").map(|e| e.text.as_str()).chain(variants.iter().map(String::as_str)).collect();
-    let pruned = vocab::prune(artifact.tokenizer_json(), &vocab::count(&teacher.tokenizer, &counted)?, recipe.vocabulary)?;
-    let teacher_heads: HeadsConfig = artifact.document("heads")?;
-    let draft = student::file(&artifact, &teacher_heads, &pruned, &recipe.layers, recipe.max_len, &[], &[("calibration", json!(Calibration { flag_threshold: 0.5 }))])?;
-    let start = pollster::block_on(Nacre::load(&draft, BackendRequest::Cpu))?;
-    let (before, after) = (vocab::coverage(&teacher.tokenizer, &dev_texts)?, vocab::coverage(&start.tokenizer, &dev_texts)?);
-    let describe = |c: &Coverage| format!("[UNK] {:.3}%, {:.3} tokens/word", c.unknown_rate * 100.0, c.tokens_per_word);
-    log(&format!("vocabulary {} → {} tokens; dev: teacher {}, student {}", teacher.tokenizer.vocab_size(), pruned.kept.len(), describe(&before), describe(&after)));
-
-    // The texts the student learns from: the train split in the windows the student reads
-    // (its own tokens and length: a long text's last window ends where the text ends, as at
-    // inference), then the variants (unlabelled).
-    let views = views(&start, examples)?;
+    // The texts the student learns from: the train split's views, then the variants (unlabelled).
+    let views = views(teacher, examples)?;
     let of_views = |name: &'static str| views.iter().filter(move |v| v.split == name);
     let mut labels: Vec<Option<Labels>> = of_views("train").map(|v| Some(v.labels)).collect();
     let mut corpus: Vec<&str> = of_views("train").map(|v| v.text.as_str()).collect();
@@ -156,7 +158,17 @@ pub fn distill(
     labels.resize(corpus.len(), None);
     let dev_views: Vec<&str> = of_views("dev").map(|v| v.text.as_str()).collect();
     let dev_view_labels: Vec<Labels> = of_views("dev").map(|v| v.labels).collect();
+    let dev_texts: Vec<&str> = of_split("dev").map(|e| e.text.as_str()).collect();
+    let dev_labels: Vec<Labels> = of_split("dev").map(|e| e.labels).collect();
     log(&format!("{} train windows and {} variants; {} dev rows", labels.iter().flatten().count(), variants.len(), dev_texts.len()));
+
+    let pruned = vocab::prune(artifact.tokenizer_json(), &vocab::count(&teacher.tokenizer, &corpus)?, recipe.vocabulary)?;
+    let teacher_heads: HeadsConfig = artifact.document("heads")?;
+    let draft = student::file(&artifact, &teacher_heads, &pruned, &recipe.layers, recipe.max_len, &[], &[("calibration", json!(Calibration { flag_threshold: 0.5 }))])?;
+    let start = pollster::block_on(Nacre::load(&draft, BackendRequest::Cpu))?;
+    let (before, after) = (vocab::coverage(&teacher.tokenizer, &dev_texts)?, vocab::coverage(&start.tokenizer, &dev_texts)?);
+    let describe = |c: &Coverage| format!("[UNK] {:.3}%, {:.3} tokens/word", c.unknown_rate * 100.0, c.tokens_per_word);
+    log(&format!("vocabulary {} → {} tokens; dev: teacher {}, student {}", teacher.tokenizer.vocab_size(), pruned.kept.len(), describe(&before), describe(&after)));
 
     let frozen = recipe.layers.len() - recipe.trained_layers.min(recipe.layers.len());
     untouched_by_teacher(&artifact, &recipe.layers[..frozen])?;
@@ -221,5 +233,27 @@ fn untouched_by_teacher(teacher: &Artifact, layers: &[usize]) -> Result<()> {
             format!("student layer {layer} is kept frozen but the teacher fine-tuned it: train it (--tune-layers) or pick another"),
         )),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::CATEGORIES;
+
+    /// Category logits of one row whose risk is `risk`, all of it on self-harm.
+    fn with_risk(risk: f32) -> Tensor<2> {
+        let mut row = vec![-30.0; CATEGORIES];
+        row[Category::None.index()] = (1.0 - risk).ln();
+        row[Category::SelfHarm.index()] = risk.ln();
+        Tensor::from_data(TensorData::new(row, [1, CATEGORIES]), &Device::flex())
+    }
+
+    #[test]
+    fn the_risk_loss_is_least_where_the_student_matches_the_teachers_risk() {
+        let loss = |student: f32| -> f32 { risk_loss(with_risk(student), with_risk(0.9)).into_scalar() };
+        let (matched, unsure, missed) = (loss(0.9), loss(0.5), loss(0.05));
+        assert!(matched < unsure && unsure < missed, "{matched} {unsure} {missed}");
+        assert!((matched - 0.325).abs() < 1e-3, "the teacher's own entropy: {matched}");
     }
 }
