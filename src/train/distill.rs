@@ -2,7 +2,8 @@
 //! teacher layers (layer dropping) over a pruned vocabulary; its top layers and heads are
 //! trained on the train split and seeded variants of it to match the teacher's softened
 //! heads (KL at a temperature, scaled by its square) and pooled vector (cosine), plus the
-//! hard labels where there are any. Model selection and the flag threshold use dev only.
+//! hard labels where there are any (and, if weighted, the teacher's unsoftened risk). Model
+//! selection and the flag threshold use dev only.
 
 use super::augment;
 use super::dataset::{Example, Labels};
