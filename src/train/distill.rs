@@ -121,8 +121,10 @@ impl Objective for Distillation<'_> {
             + soft_loss(logits.jailbreak.clone(), teacher.jailbreak, t) * 0.5;
         // Both vectors are L2-normalized: cosine distance is 1 − their dot product.
         let cosine = (pooled * teacher_pooled).sum_dim(1).mean().neg().add_scalar(1.0);
-        let risk = risk_loss(logits.category.clone(), teacher.category);
-        let loss = soft * (t * t) + cosine * self.recipe.cosine_weight + risk * self.recipe.risk_weight;
+        let mut loss = soft * (t * t) + cosine * self.recipe.cosine_weight;
+        if self.recipe.risk_weight > 0.0 {
+            loss = loss + risk_loss(logits.category.clone(), teacher.category) * self.recipe.risk_weight;
+        }
         let labelled: Vec<(i64, &Labels)> =
             chunk.iter().enumerate().filter_map(|(j, &i)| self.labels[i].as_ref().map(|l| (j as i64, l))).collect();
         if labelled.is_empty() {
