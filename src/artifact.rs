@@ -123,6 +123,13 @@ impl Artifact {
         self.span(offset, len).expect("validated at parse")
     }
 
+    /// The same file with `documents` added or replaced; tensors and tokenizer unchanged.
+    pub fn with_documents(&self, documents: Vec<(&str, serde_json::Value)>) -> Vec<u8> {
+        let mut header = self.header.clone();
+        header.documents.extend(documents.into_iter().map(|(name, value)| (name.to_string(), value)));
+        seal(&header, &self.payload)
+    }
+
     /// A named JSON document, deserialized.
     pub fn document<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<T> {
         let value = self
@@ -256,17 +263,22 @@ impl ArtifactWriter {
 
     /// The finished file bytes.
     pub fn finish(&self) -> Vec<u8> {
-        let header = serde_json::to_vec(&self.header).expect("header serializes");
-        let mut out = Vec::with_capacity(PREAMBLE + header.len() + self.payload.len() + DIGEST);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
-        out.extend_from_slice(&header);
-        out.extend_from_slice(&self.payload);
-        let digest = Sha256::digest(&out);
-        out.extend_from_slice(&digest);
-        out
+        seal(&self.header, &self.payload)
     }
+}
+
+/// The file bytes for `header` and `payload`: preamble, header, payload, digest.
+fn seal(header: &Header, payload: &[u8]) -> Vec<u8> {
+    let header = serde_json::to_vec(header).expect("header serializes");
+    let mut out = Vec::with_capacity(PREAMBLE + header.len() + payload.len() + DIGEST);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(payload);
+    let digest = Sha256::digest(&out);
+    out.extend_from_slice(&digest);
+    out
 }
 
 #[cfg(test)]
@@ -302,6 +314,15 @@ mod tests {
         assert_eq!(artifact.int8_tensor("f").unwrap(), None);
         let config: serde_json::Value = artifact.document("config").unwrap();
         assert_eq!(config["hidden"], 3);
+    }
+
+    #[test]
+    fn a_document_is_replaced_and_everything_else_kept() {
+        let original = Artifact::parse(&sample()).unwrap();
+        let rewritten = Artifact::parse(&original.with_documents(vec![("config", serde_json::json!({"hidden": 4}))])).unwrap();
+        let config: serde_json::Value = rewritten.document("config").unwrap();
+        assert_eq!(config["hidden"], 4);
+        assert_eq!((rewritten.payload.as_slice(), &rewritten.header.tensors), (original.payload.as_slice(), &original.header.tensors));
     }
 
     #[test]

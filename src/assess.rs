@@ -118,7 +118,7 @@ pub async fn assess(
         let token_scores = read(log_softmax(heads.forward(tokens).category, 1)).await?;
         for (row, &(text, window)) in pass.iter().enumerate() {
             let probs = &probs[row * WIDTH..(row + 1) * WIDTH];
-            let risk = 1.0 - probs[Category::None.index()];
+            let risk = Assessment::risk_of(&probs[..CATEGORIES], &probs[CATEGORIES..CATEGORIES + USER_TYPES]);
             jailbreak[text] = jailbreak[text].max(probs[WIDTH - 1]);
             if worst[text].as_ref().is_none_or(|w| risk > w.risk) {
                 let category = argmax(&probs[..CATEGORIES]);
@@ -164,7 +164,7 @@ pub fn from_probs(row: &[f32], changes: Vec<Change>) -> Assessment {
     let severity_probs: [f32; SEVERITIES] = severity_probs.try_into().expect("width");
     Assessment {
         category: Category::ALL[argmax(&category_probs)],
-        risk: 1.0 - category_probs[Category::None.index()],
+        risk: Assessment::risk_of(&category_probs, &user_type_probs),
         category_probs,
         user_type: UserType::ALL[argmax(&user_type_probs)],
         user_type_probs,
@@ -217,7 +217,7 @@ mod tests {
         row[WIDTH - 1] = 0.8;
         let a = from_probs(&row, vec![Change::Invisible]);
         assert_eq!(a.category, Category::Cyber);
-        assert!((a.risk - 0.7).abs() < 1e-6);
+        assert!((a.risk - (0.7 + 1.0) / 2.0).abs() < 1e-6, "the mean of 1 − P(none) and 1 − P(benign)");
         assert_eq!(a.user_type, UserType::Malicious);
         assert_eq!(a.severity, 3);
         assert!((a.jailbreak - 0.8).abs() < 1e-6);

@@ -12,7 +12,7 @@ pub struct Assessment {
     pub category: Category,
     /// P(category), indexed by `Category::index()`; sums to 1.
     pub category_probs: [f32; 16],
-    /// 1 − P(none): how likely the message touches any risk category.
+    /// How likely the message is to need flagging (`Assessment::risk_of`).
     pub risk: f32,
     /// The most likely kind of user.
     pub user_type: UserType,
@@ -31,6 +31,16 @@ pub struct Assessment {
 }
 
 impl Assessment {
+    /// The risk of a message: the mean of two heads' estimates of it, 1 − P(none) from the
+    /// category head and 1 − P(benign) from the user-type head. They read the message from
+    /// different sides (the harm topic, the writer), and on dev their mean separates harmful
+    /// from benign messages better than either alone (figures in the model card).
+    pub fn risk_of(category_probs: &[f32], user_type_probs: &[f32]) -> f32 {
+        let topic = 1.0 - category_probs[Category::None.index()];
+        let writer = 1.0 - user_type_probs[UserType::Benign.index()];
+        ((topic + writer) / 2.0).clamp(0.0, 1.0)
+    }
+
     pub fn p_category(&self, category: Category) -> f32 {
         self.category_probs[category.index()]
     }

@@ -42,7 +42,7 @@ use tokenize::Tokenizer;
 /// Decision thresholds chosen on the dev split, stored as the `calibration` document.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
-    /// A message is `flagged` when its risk (1 − P(none)) is above this.
+    /// A message is `flagged` when its risk (`Assessment::risk_of`) is above this.
     pub flag_threshold: f32,
 }
 

@@ -30,7 +30,7 @@ export interface Assessment {
   category: Category;
   /** P(category) in `Category` order (16 values, sum 1). */
   category_probs: number[];
-  /** 1 − P(none). */
+  /** How likely the message is to need flagging: the mean of 1 − P(none) and 1 − P(benign). */
   risk: number;
   user_type: UserType;
   /** P(benign), P(vulnerable), P(malicious). */

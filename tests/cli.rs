@@ -1,6 +1,6 @@
 //! The CLI contract others script against: `nacre assess --jsonl` (order, fields,
 //! per-line errors), `nacre assess TEXT`, `nacre eval FILE`, the default model (the
-//! student) and the teacher by `--model`, and training and distillation smoke tests
+//! student) and the teacher by `--model`, and training, distillation and calibration smoke tests
 //! (deterministic with a seed, their output packs into a loadable model).
 
 use nacre::artifact::Artifact;
@@ -56,7 +56,8 @@ fn assess_jsonl_keeps_order_and_fields() {
         assert!(row["category"].is_string() && row["user_type"].is_string() && row["strategy"].is_string());
         assert!(row["severity"].as_u64().unwrap() <= 4);
         assert!((0.0..=1.0).contains(&row["jailbreak"].as_f64().unwrap()));
-        assert!((risk - (1.0 - row["category_probs"]["none"].as_f64().unwrap())).abs() < 1e-4);
+        let (none, benign) = (row["category_probs"]["none"].as_f64().unwrap(), row["user_type_probs"]["benign"].as_f64().unwrap());
+        assert!((risk - ((1.0 - none) + (1.0 - benign)) / 2.0).abs() < 1e-4, "risk is the mean of 1 − P(none) and 1 − P(benign)");
     }
 }
 
@@ -215,6 +216,28 @@ fn distillation_is_deterministic_and_its_student_packs_into_a_working_model() {
     let (code, out, err) = nacre(&["respond", "--model", packed.to_str().unwrap(), "--jsonl"], r#"{"id": 1, "text": "hi"}"#);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"reply\""), "{out}");
+
+    // Calibrating again rewrites the threshold and the dev record, never the weights.
+    let calibrate = |out: &str| {
+        let out = dir.join(out);
+        let (code, _, err) = nacre(
+            &["calibrate", "--data", data.to_str().unwrap(), "--model", packed.to_str().unwrap(),
+              "--trained", dir.join("a.nacre").to_str().unwrap(), "--out", out.to_str().unwrap()],
+            "",
+        );
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("unsafe F1"), "{err}");
+        std::fs::read(out).unwrap()
+    };
+    let calibrated = calibrate("c.nacre");
+    assert_eq!(calibrated, calibrate("d.nacre"), "deterministic");
+    let calibrated = Artifact::parse(&calibrated).unwrap();
+    assert_eq!(calibrated.header.tensors, trained.header.tensors);
+    assert_eq!(calibrated.tensor("heads.category.weight").unwrap(), trained.tensor("heads.category.weight").unwrap());
+    let threshold = calibrated.header.documents["calibration"]["flag_threshold"].as_f64().unwrap();
+    assert!((0.05..1.0).contains(&threshold), "{threshold}");
+    assert_eq!(calibrated.header.documents["training"]["dev"]["flag_threshold"].as_f64(), Some(threshold));
+    assert_eq!(calibrated.header.documents["training"]["epochs"], trained.header.documents["training"]["epochs"]);
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -1,5 +1,5 @@
 //! The native command line. `assess` and `eval` are a stable contract for scripts;
-//! `pack`, `train` and `distill` build the models; `embed` prints sentence vectors. Every failure
+//! `pack`, `train`, `distill` and `calibrate` build the models; `embed` prints sentence vectors. Every failure
 //! prints its stable error code and exits non-zero.
 
 use nacre::artifact::Precision;
@@ -24,6 +24,9 @@ const USAGE: &str = "usage:
   nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N]
                 [--tune-layers N] [--temperature T] [--hard-weight W]
                 [--risk-weight W] [--layer-lr R] [--cache DIR]
+  nacre calibrate --data FILE --model SHIPPED --trained FILE --out FILE
+                                             TRAINED (what train or distill wrote, SHIPPED assembled from it)
+                                             with its flag threshold picked again on dev; weights unchanged
   nacre pack --base DIR --out FILE [--precision int8|f32] [--heads FILE] [--policy FILE --resources FILE]
              [--max-len N] [--name N] [--version V]
   nacre pack --student TRAINED --encoder FILE --policy FILE --resources FILE --out FILE
@@ -309,6 +312,16 @@ fn distill(args: &Args) -> Result<()> {
     Ok(())
 }
 
+fn calibrate(args: &Args) -> Result<()> {
+    let (shipped, _) = load_path(Path::new(args.require("model")?))?;
+    let examples = dataset::read(Path::new(args.require("data")?))?;
+    let trained = std::fs::read(args.require("trained")?)?;
+    let (file, dev) = nacre::train::recalibrate(&shipped, &trained, &examples)?;
+    std::fs::write(args.require("out")?, file)?;
+    eprintln!("dev at the new threshold:\n{dev}");
+    Ok(())
+}
+
 fn pack(args: &Args) -> Result<()> {
     if let Some(trained) = args.get("student") {
         let (Some(encoder), Some(policy), Some(resources)) = (args.get("encoder"), args.get("policy"), args.get("resources")) else {
@@ -373,6 +386,7 @@ fn run() -> Result<()> {
         "eval" => eval(&args),
         "train" => train(&args),
         "distill" => distill(&args),
+        "calibrate" => calibrate(&args),
         "pack" => pack(&args),
         "embed" => embed(&args),
         _ => Err(usage(&format!("unknown command {command:?}"))),

@@ -1,23 +1,26 @@
 //! Decoding of encoded and substituted text: percent-encoding, hex and base64 tokens,
 //! rot13 segments and leetspeak. Each decoder only fires when its output reads as text
-//! (valid UTF-8, mostly letters) or, for rot13, as much more English than its input, so
+//! (valid UTF-8, mostly letters) or, for rot13, as many more known words than its input, so
 //! hashes, keys, URLs and model numbers are left alone. The decoded text is assessed next
 //! to the cleaned one; it never replaces it.
 
-use super::Change;
+use super::{Change, Lexicon};
 
 /// The shortest hex or base64 token that is decoded.
 const MIN_ENCODED: usize = 16;
 /// Percent escapes a token needs before it is decoded.
 const MIN_ESCAPES: usize = 3;
-/// How much more of a segment must be common English words after rot13.
+/// How much more of a segment must be known words after rot13.
 const ROT13_GAIN: f32 = 0.25;
+/// The shortest word looked up in the lexicon: shorter vocabulary entries match rot13
+/// gibberish by chance, so short words count only when in `COMMON`.
+const LOOKED_UP: usize = 3;
 
 /// The decoded form of `text` (single-spaced), or `None` when nothing in it is encoded.
-pub fn decode(text: &str, changes: &mut Vec<Change>) -> Option<String> {
+pub fn decode(text: &str, lexicon: Lexicon, changes: &mut Vec<Change>) -> Option<String> {
     let before = changes.len();
     let tokens: Vec<String> = text.split(' ').map(|token| decode_token(token, changes)).collect();
-    let decoded = rot13_segments(&tokens.join(" "), changes);
+    let decoded = rot13_segments(&tokens.join(" "), lexicon, changes);
     let decoded = leetspeak(&decoded, changes);
     (changes.len() > before && decoded != text).then_some(decoded)
 }
@@ -113,7 +116,7 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Frequent English words: the yardstick for "reads as English" after rot13.
+/// Frequent English words: with the lexicon, the yardstick for "reads as text" after rot13.
 const COMMON: &[&str] = &[
     "a", "about", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "but", "by", "can", "could",
     "did", "do", "does", "for", "from", "get", "give", "go", "had", "has", "have", "he", "her", "him", "his", "how",
@@ -123,8 +126,9 @@ const COMMON: &[&str] = &[
     "when", "where", "which", "who", "why", "will", "with", "without", "would", "write", "you", "your",
 ];
 
-/// The share of words of `text` that are common English words.
-fn english(text: &str) -> f32 {
+/// The share of words of `text` that are common English words or, from three letters on,
+/// whole words of the lexicon (the tokenizer's vocabulary).
+fn known(text: &str, lexicon: Lexicon) -> f32 {
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty())
@@ -133,7 +137,8 @@ fn english(text: &str) -> f32 {
     if words.len() < 2 {
         return 0.0;
     }
-    words.iter().filter(|w| COMMON.contains(&w.as_str())).count() as f32 / words.len() as f32
+    let is_known = |w: &String| COMMON.contains(&w.as_str()) || (w.chars().count() >= LOOKED_UP && lexicon(w).is_some());
+    words.iter().filter(|w| is_known(w)).count() as f32 / words.len() as f32
 }
 
 fn rot13(text: &str) -> String {
@@ -146,12 +151,12 @@ fn rot13(text: &str) -> String {
         .collect()
 }
 
-/// Rot13 of each segment (split at colons and line ends) that reads much more as English so.
-fn rot13_segments(text: &str, changes: &mut Vec<Change>) -> String {
+/// Rot13 of each segment (split at colons and line ends) that has many more known words so.
+fn rot13_segments(text: &str, lexicon: Lexicon, changes: &mut Vec<Change>) -> String {
     text.split_inclusive([':', '\n'])
         .map(|segment| {
             let turned = rot13(segment);
-            if english(&turned) >= english(segment) + ROT13_GAIN {
+            if known(&turned, lexicon) >= known(segment, lexicon) + ROT13_GAIN {
                 changes.push(Change::Rot13);
                 turned
             } else {
@@ -219,7 +224,17 @@ mod tests {
     use super::*;
 
     fn decoded(text: &str) -> Option<String> {
-        decode(text, &mut Vec::new())
+        decode(text, &|_| None, &mut Vec::new())
+    }
+
+    #[test]
+    fn rot13_counts_the_lexicon_s_words() {
+        // Only "is" is a common word: the vocabulary's words make it read as text.
+        let lexicon = |word: &str| ["illegal", "between", "two", "adults"].contains(&word).then_some(1);
+        let text = "Vf frkgvat vyyrtny orgjrra gjb nqhygf?";
+        assert_eq!(decoded(text), None);
+        assert_eq!(decode(text, &lexicon, &mut Vec::new()).as_deref(), Some("Is sexting illegal between two adults?"));
+        assert_eq!(decode("Is sexting illegal between two adults?", &lexicon, &mut Vec::new()), None);
     }
 
     #[test]

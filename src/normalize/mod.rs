@@ -79,7 +79,7 @@ pub fn normalize(input: &str, max_chars: usize, lexicon: Lexicon) -> Normalized 
     let text = clean(input, max_chars, lexicon, &mut changes);
     let mut decoded: Option<String> = None;
     for _ in 0..DECODE_DEPTH {
-        let Some(next) = decode::decode(decoded.as_ref().unwrap_or(&text), &mut changes) else { break };
+        let Some(next) = decode::decode(decoded.as_ref().unwrap_or(&text), lexicon, &mut changes) else { break };
         decoded = Some(clean(&next, max_chars, lexicon, &mut changes));
     }
     changes.sort();

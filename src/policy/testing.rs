@@ -19,7 +19,7 @@ pub(crate) fn build(category_probs: [f32; 16], severity_probs: [f32; 5], user: [
     Assessment {
         category: Category::ALL[argmax(&category_probs)],
         category_probs,
-        risk: 1.0 - category_probs[Category::None.index()],
+        risk: Assessment::risk_of(&category_probs, &user),
         user_type: UserType::ALL[argmax(&user)],
         user_type_probs: user,
         severity: argmax(&severity_probs) as u8,

@@ -75,7 +75,7 @@ pub struct RiskIntent {
     pub aggressive: bool,
     pub surface_aggression: f32,
     pub category: Category,
-    /// 1 − P(none).
+    /// The assessment's risk (`Assessment::risk_of`).
     pub risk: f32,
     pub severity: u8,
     pub expected_severity: f32,

@@ -8,13 +8,13 @@
 use super::augment;
 use super::dataset::{Example, Labels};
 use super::fit::{Objective, Split, Stage, Supervised, Tuned, fit};
-use super::metrics::{Report, calibrated};
+use super::metrics::Report;
 use super::states::States;
 use super::student;
 use super::targets::Targets;
 use super::views::views;
 use super::vocab::{self, Coverage};
-use super::assess_all;
+use super::calibrate;
 use crate::artifact::Artifact;
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::{Batch, Encoder, EncoderConfig, Heads, HeadsConfig, Logits};
@@ -162,7 +162,6 @@ pub fn distill(
     let dev_views: Vec<&str> = of_views("dev").map(|v| v.text.as_str()).collect();
     let dev_view_labels: Vec<Labels> = of_views("dev").map(|v| v.labels).collect();
     let dev_texts: Vec<&str> = of_split("dev").map(|e| e.text.as_str()).collect();
-    let dev_labels: Vec<Labels> = of_split("dev").map(|e| e.labels).collect();
     log(&format!("{} train windows and {} variants; {} dev rows", labels.iter().flatten().count(), variants.len(), dev_texts.len()));
 
     let pruned = vocab::prune(artifact.tokenizer_json(), &vocab::count(&teacher.tokenizer, &corpus)?, recipe.vocabulary)?;
@@ -219,8 +218,7 @@ pub fn distill(
     };
     // Calibrate on the student as it ships (assembled, int8, windows), like `train`.
     let shipped = student::assemble(teacher_bytes, &file(Calibration { flag_threshold: 0.5 }, None))?;
-    let predictions = assess_all(&pollster::block_on(Nacre::load(&shipped, BackendRequest::Cpu))?, &dev_texts)?;
-    let report = calibrated(&predictions, &dev_labels);
+    let report = calibrate(&pollster::block_on(Nacre::load(&shipped, BackendRequest::Cpu))?, examples)?;
     let calibration = Calibration { flag_threshold: report.flag_threshold };
     Ok(Distilled { file: file(calibration, Some(&report)), dev: report, epochs })
 }

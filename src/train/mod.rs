@@ -113,13 +113,30 @@ pub fn train(
     // Calibrate on the model as it ships (int8 layers, the inference path), not on the training copy.
     let draft = file(Calibration { flag_threshold: 0.5 }, None)?;
     let shipped = pollster::block_on(Nacre::load(&crate::pack::with_trained(model_bytes, &draft)?, BackendRequest::Cpu))?;
-    let dev_examples: Vec<&Example> = examples.iter().filter(|e| e.split == "dev").collect();
-    let dev_texts: Vec<&str> = dev_examples.iter().map(|e| e.text.as_str()).collect();
-    let dev_labels: Vec<Labels> = dev_examples.iter().map(|e| e.labels).collect();
-    let dev_predictions = assess_all(&shipped, &dev_texts)?;
-    let dev = calibrated(&dev_predictions, &dev_labels);
+    let dev = calibrate(&shipped, examples)?;
     let calibration = Calibration { flag_threshold: dev.flag_threshold };
     Ok(Trained { heads_file: file(calibration, Some(&dev))?, dev, epochs })
+}
+
+/// The dev report at the flag threshold picked on the `dev` rows of `examples` with
+/// `shipped`, the model exactly as it ships.
+pub fn calibrate(shipped: &Nacre, examples: &[Example]) -> Result<Report> {
+    let dev: Vec<&Example> = examples.iter().filter(|e| e.split == "dev").collect();
+    let texts: Vec<&str> = dev.iter().map(|e| e.text.as_str()).collect();
+    let labels: Vec<Labels> = dev.iter().map(|e| e.labels).collect();
+    Ok(calibrated(&assess_all(shipped, &texts)?, &labels))
+}
+
+/// `trained` (what `train` or `distill` wrote) with its flag threshold picked again on dev
+/// with `shipped`, the model assembled from it, and the training record's dev report
+/// replaced: for when the risk is defined anew after training. The weights are untouched.
+pub fn recalibrate(shipped: &Nacre, trained: &[u8], examples: &[Example]) -> Result<(Vec<u8>, Report)> {
+    let dev = calibrate(shipped, examples)?;
+    let artifact = Artifact::parse(trained)?;
+    let mut training: serde_json::Value = artifact.document("training")?;
+    training["dev"] = serde_json::to_value(&dev).expect("serializes");
+    let calibration = serde_json::to_value(Calibration { flag_threshold: dev.flag_threshold }).expect("serializes");
+    Ok((artifact.with_documents(vec![("calibration", calibration), ("training", training)]), dev))
 }
 
 /// Assessments of many texts, batched by length, in input order.
