@@ -217,6 +217,24 @@ fn distillation_is_deterministic_and_its_student_packs_into_a_working_model() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"reply\""), "{out}");
 
+    // A run can go on from what an earlier one wrote, with the same vocabulary only.
+    let from = dir.join("a.nacre");
+    let go_on = |vocabulary: &str| {
+        nacre(
+            &["distill", "--data", data.to_str().unwrap(), "--teacher", teacher.to_str().unwrap(), "--out", dir.join("e.nacre").to_str().unwrap(),
+              "--epochs", "1", "--vocabulary", vocabulary, "--from", from.to_str().unwrap(), "--cache", dir.to_str().unwrap()],
+            "",
+        )
+    };
+    let (code, _, err) = go_on("600");
+    assert_eq!(code, 0, "{err}");
+    let continued = Artifact::parse(&std::fs::read(dir.join("e.nacre")).unwrap()).unwrap();
+    let query = |a: &Artifact| a.tensor("encoder.layer.1.attention.self.query.weight").unwrap().values;
+    assert_ne!(query(&continued), query(&trained), "a second epoch moved the trained layer");
+    let (code, _, err) = go_on("500");
+    assert_ne!(code, 0);
+    assert!(err.contains("INVALID_ARGUMENT") && err.contains("another vocabulary"), "{err}");
+
     // Calibrating again rewrites the threshold and the dev record, never the weights.
     let calibrate = |out: &str| {
         let out = dir.join(out);

@@ -23,7 +23,8 @@ const USAGE: &str = "usage:
               [--tune-layers N] [--cache DIR]     --head-epochs: heads alone first; --epochs: then joint
   nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N]
                 [--tune-layers N] [--temperature T] [--hard-weight W]
-                [--risk-weight W] [--layer-lr R] [--cache DIR]
+                [--risk-weight W] [--layer-lr R] [--from TRAINED] [--cache DIR]
+                                             --from: go on from a student distill wrote (same vocabulary)
   nacre calibrate --data FILE --model SHIPPED --trained FILE --out FILE
                                              TRAINED (what train or distill wrote, SHIPPED assembled from it)
                                              with its flag threshold picked again on dev; weights unchanged
@@ -306,7 +307,8 @@ fn distill(args: &Args) -> Result<()> {
     recipe.stage.layer_learning_rate = number(args, "layer-lr")?.unwrap_or(recipe.stage.layer_learning_rate);
     let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let started = std::time::Instant::now();
-    let distilled = nacre::train::distill(&teacher, &bytes, &examples, &recipe, &cache, &mut |line| eprintln!("{line}"))?;
+    let start = args.get("from").map(std::fs::read).transpose()?;
+    let distilled = nacre::train::distill(&teacher, &bytes, &examples, &recipe, start.as_deref(), &cache, &mut |line| eprintln!("{line}"))?;
     std::fs::write(args.require("out")?, &distilled.file)?;
     eprintln!("{} epochs in {:.0} s; dev at the shipped threshold:\n{}", distilled.epochs, started.elapsed().as_secs_f32(), distilled.dev);
     Ok(())

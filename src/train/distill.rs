@@ -137,12 +137,15 @@ impl Objective for Distillation<'_> {
 }
 
 /// Distills `teacher` (whose file is `teacher_bytes`) on the `train` split of `examples`
-/// and seeded variants of it; selects and calibrates on `dev`.
+/// and seeded variants of it; selects and calibrates on `dev`. The student starts from the
+/// teacher's layers and heads, or from `start`, a student's trained file (what an earlier
+/// run wrote, with the same vocabulary and layers), to go on distilling it.
 pub fn distill(
     teacher: &Nacre,
     teacher_bytes: &[u8],
     examples: &[Example],
     recipe: &DistillRecipe,
+    start: Option<&[u8]>,
     cache: &Path,
     log: &mut dyn FnMut(&str),
 ) -> Result<Distilled> {
@@ -166,13 +169,14 @@ pub fn distill(
 
     let pruned = vocab::prune(artifact.tokenizer_json(), &vocab::count(&teacher.tokenizer, &corpus)?, recipe.vocabulary)?;
     let teacher_heads: HeadsConfig = artifact.document("heads")?;
-    let draft = student::file(&artifact, &teacher_heads, &pruned, &recipe.layers, recipe.max_len, &[], &[("calibration", json!(Calibration { flag_threshold: 0.5 }))])?;
+    let frozen = recipe.layers.len() - recipe.trained_layers.min(recipe.layers.len());
+    let started = start.map(|bytes| student::trained_weights(bytes, &pruned, &recipe.layers, frozen)).transpose()?.unwrap_or_default();
+    let draft = student::file(&artifact, &teacher_heads, &pruned, &recipe.layers, recipe.max_len, &started, &[("calibration", json!(Calibration { flag_threshold: 0.5 }))])?;
     let start = pollster::block_on(Nacre::load(&draft, BackendRequest::Cpu))?;
     let (before, after) = (vocab::coverage(&teacher.tokenizer, &dev_texts)?, vocab::coverage(&start.tokenizer, &dev_texts)?);
     let describe = |c: &Coverage| format!("[UNK] {:.3}%, {:.3} tokens/word", c.unknown_rate * 100.0, c.tokens_per_word);
     log(&format!("vocabulary {} → {} tokens; dev: teacher {}, student {}", teacher.tokenizer.vocab_size(), pruned.kept.len(), describe(&before), describe(&after)));
 
-    let frozen = recipe.layers.len() - recipe.trained_layers.min(recipe.layers.len());
     untouched_by_teacher(&artifact, &recipe.layers[..frozen])?;
     let texts: Vec<&str> = corpus.iter().chain(&dev_views).copied().collect();
     log(&format!("student token states of {} texts after {frozen} frozen layers; teacher targets", texts.len()));

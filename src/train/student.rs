@@ -7,7 +7,7 @@
 
 use super::vocab::Pruned;
 use crate::artifact::{Artifact, ArtifactWriter, Precision, Weights};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::model::{EncoderConfig, HeadsConfig};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -68,6 +68,22 @@ pub fn assemble(encoder: &[u8], trained: &[u8]) -> Result<Vec<u8>> {
         .map(|(name, value)| (name.as_str(), value.clone()))
         .collect();
     file(&encoder, &trained.document("heads")?, &pruned, &makeup.layers, makeup.max_len, &weights, &documents)
+}
+
+/// The trained weights of `trained` (what an earlier distillation wrote), to start a run
+/// from: its vocabulary and layers must be `pruned`'s and `layers`, and it may only hold
+/// layers from `frozen` up (the ones this run trains) and heads.
+pub fn trained_weights(trained: &[u8], pruned: &Pruned, layers: &[usize], frozen: usize) -> Result<Vec<(String, Weights)>> {
+    let trained = Artifact::parse(trained)?;
+    let makeup: Makeup = trained.document("student")?;
+    if trained.header.name != TRAINED_NAME || makeup.kept != pruned.kept || makeup.layers != layers {
+        return Err(Error::new(ErrorCode::InvalidArgument, "the student to start from has another vocabulary or other layers"));
+    }
+    let below = |name: &str| (0..frozen).any(|layer| name.starts_with(&format!("encoder.layer.{layer}.")));
+    if let Some(name) = trained.header.tensors.keys().find(|name| below(name)) {
+        return Err(Error::new(ErrorCode::InvalidArgument, format!("the student to start from trained {name}, which this run keeps frozen")));
+    }
+    trained.header.tensors.keys().map(|name| Ok((name.clone(), trained.tensor(name)?))).collect()
 }
 
 /// Trained weights are stored int8 (layers) or f32 (heads), as the teacher's.
