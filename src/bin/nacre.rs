@@ -307,8 +307,8 @@ fn distill(args: &Args) -> Result<()> {
     recipe.stage.layer_learning_rate = number(args, "layer-lr")?.unwrap_or(recipe.stage.layer_learning_rate);
     let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let started = std::time::Instant::now();
-    let start = args.get("from").map(std::fs::read).transpose()?;
-    let distilled = nacre::train::distill(&teacher, &bytes, &examples, &recipe, start.as_deref(), &cache, &mut |line| eprintln!("{line}"))?;
+    let from = args.get("from").map(std::fs::read).transpose()?;
+    let distilled = nacre::train::distill(&teacher, &bytes, &examples, &recipe, from.as_deref(), &cache, &mut |line| eprintln!("{line}"))?;
     std::fs::write(args.require("out")?, &distilled.file)?;
     eprintln!("{} epochs in {:.0} s; dev at the shipped threshold:\n{}", distilled.epochs, started.elapsed().as_secs_f32(), distilled.dev);
     Ok(())

@@ -138,14 +138,14 @@ impl Objective for Distillation<'_> {
 
 /// Distills `teacher` (whose file is `teacher_bytes`) on the `train` split of `examples`
 /// and seeded variants of it; selects and calibrates on `dev`. The student starts from the
-/// teacher's layers and heads, or from `start`, a student's trained file (what an earlier
+/// teacher's layers and heads, or from `from`, a student's trained file (what an earlier
 /// run wrote, with the same vocabulary and layers), to go on distilling it.
 pub fn distill(
     teacher: &Nacre,
     teacher_bytes: &[u8],
     examples: &[Example],
     recipe: &DistillRecipe,
-    start: Option<&[u8]>,
+    from: Option<&[u8]>,
     cache: &Path,
     log: &mut dyn FnMut(&str),
 ) -> Result<Distilled> {
@@ -170,8 +170,8 @@ pub fn distill(
     let pruned = vocab::prune(artifact.tokenizer_json(), &vocab::count(&teacher.tokenizer, &corpus)?, recipe.vocabulary)?;
     let teacher_heads: HeadsConfig = artifact.document("heads")?;
     let frozen = recipe.layers.len() - recipe.trained_layers.min(recipe.layers.len());
-    let started = start.map(|bytes| student::trained_weights(bytes, &pruned, &recipe.layers, frozen)).transpose()?.unwrap_or_default();
-    let draft = student::file(&artifact, &teacher_heads, &pruned, &recipe.layers, recipe.max_len, &started, &[("calibration", json!(Calibration { flag_threshold: 0.5 }))])?;
+    let continued = from.map(|bytes| student::trained_weights(bytes, &pruned, &recipe.layers, frozen)).transpose()?.unwrap_or_default();
+    let draft = student::file(&artifact, &teacher_heads, &pruned, &recipe.layers, recipe.max_len, &continued, &[("calibration", json!(Calibration { flag_threshold: 0.5 }))])?;
     let start = pollster::block_on(Nacre::load(&draft, BackendRequest::Cpu))?;
     let (before, after) = (vocab::coverage(&teacher.tokenizer, &dev_texts)?, vocab::coverage(&start.tokenizer, &dev_texts)?);
     let describe = |c: &Coverage| format!("[UNK] {:.3}%, {:.3} tokens/word", c.unknown_rate * 100.0, c.tokens_per_word);

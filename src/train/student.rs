@@ -52,14 +52,9 @@ pub fn trained_file(
 /// untrained layers and embeddings come from (the base encoder, or the teacher when the
 /// teacher did not tune those layers).
 pub fn assemble(encoder: &[u8], trained: &[u8]) -> Result<Vec<u8>> {
-    let (encoder, trained) = (Artifact::parse(encoder)?, Artifact::parse(trained)?);
-    if trained.header.name != TRAINED_NAME {
-        return Err(Error::corrupt(format!("{} is not a distilled student's trained file", trained.header.name)));
-    }
-    let makeup: Makeup = trained.document("student")?;
+    let encoder = Artifact::parse(encoder)?;
+    let Opened { artifact: trained, makeup, weights } = open(trained)?;
     let pruned = Pruned { kept: makeup.kept, tokenizer_json: trained.tokenizer_json().to_vec() };
-    let weights =
-        trained.header.tensors.keys().map(|name| Ok((name.clone(), trained.tensor(name)?))).collect::<Result<Vec<_>>>()?;
     let documents: Vec<(&str, serde_json::Value)> = trained
         .header
         .documents
@@ -74,16 +69,33 @@ pub fn assemble(encoder: &[u8], trained: &[u8]) -> Result<Vec<u8>> {
 /// from: its vocabulary and layers must be `pruned`'s and `layers`, and it may only hold
 /// layers from `frozen` up (the ones this run trains) and heads.
 pub fn trained_weights(trained: &[u8], pruned: &Pruned, layers: &[usize], frozen: usize) -> Result<Vec<(String, Weights)>> {
-    let trained = Artifact::parse(trained)?;
-    let makeup: Makeup = trained.document("student")?;
-    if trained.header.name != TRAINED_NAME || makeup.kept != pruned.kept || makeup.layers != layers {
+    let Opened { makeup, weights, .. } = open(trained)?;
+    if makeup.kept != pruned.kept || makeup.layers != layers {
         return Err(Error::new(ErrorCode::InvalidArgument, "the student to start from has another vocabulary or other layers"));
     }
     let below = |name: &str| (0..frozen).any(|layer| name.starts_with(&format!("encoder.layer.{layer}.")));
-    if let Some(name) = trained.header.tensors.keys().find(|name| below(name)) {
+    if let Some((name, _)) = weights.iter().find(|(name, _)| below(name)) {
         return Err(Error::new(ErrorCode::InvalidArgument, format!("the student to start from trained {name}, which this run keeps frozen")));
     }
-    trained.header.tensors.keys().map(|name| Ok((name.clone(), trained.tensor(name)?))).collect()
+    Ok(weights)
+}
+
+/// A trained file (`trained_file`) read back.
+struct Opened {
+    artifact: Artifact,
+    makeup: Makeup,
+    weights: Vec<(String, Weights)>,
+}
+
+fn open(trained: &[u8]) -> Result<Opened> {
+    let trained = Artifact::parse(trained)?;
+    if trained.header.name != TRAINED_NAME {
+        return Err(Error::corrupt(format!("{} is not a distilled student's trained file", trained.header.name)));
+    }
+    let makeup: Makeup = trained.document("student")?;
+    let weights =
+        trained.header.tensors.keys().map(|name| Ok((name.clone(), trained.tensor(name)?))).collect::<Result<Vec<_>>>()?;
+    Ok(Opened { artifact: trained, makeup, weights })
 }
 
 /// Trained weights are stored int8 (layers) or f32 (heads), as the teacher's.
