@@ -22,9 +22,11 @@ const USAGE: &str = "usage:
   nacre train --data FILE --model ENCODER --out TRAINED [--seed N] [--head-epochs N] [--epochs N]
               [--tune-layers N] [--cache DIR]     --head-epochs: heads alone first; --epochs: then joint
   nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N]
-                [--tune-layers N] [--temperature T] [--hard-weight W]
+                [--layers L,L,..] [--ffn N] [--tune-layers N] [--temperature T] [--hard-weight W]
                 [--risk-weight W] [--layer-lr R] [--from TRAINED] [--cache DIR]
-                                             --from: go on from a student distill wrote (same vocabulary)
+                                             --layers: the teacher layers the student keeps (default 0,5)
+                                             --ffn: feed-forward neurons each keeps, the strongest (default all)
+                                             --from: go on from a student distill wrote (same vocabulary and shape)
   nacre calibrate --data FILE --model SHIPPED --trained FILE --out FILE
                                              TRAINED (what train or distill wrote, SHIPPED assembled from it)
                                              with its flag threshold picked again on dev; weights unchanged
@@ -301,6 +303,11 @@ fn distill(args: &Args) -> Result<()> {
     recipe.stage.max_epochs = number(args, "epochs")?.unwrap_or(recipe.stage.max_epochs);
     recipe.vocabulary = number(args, "vocabulary")?.unwrap_or(recipe.vocabulary);
     recipe.trained_layers = number(args, "tune-layers")?.unwrap_or(recipe.trained_layers);
+    if let Some(layers) = args.get("layers") {
+        recipe.shape.layers = layers.split(',').map(|l| l.trim().parse()).collect::<std::result::Result<_, _>>()
+            .map_err(|_| usage("--layers must be teacher layer numbers, e.g. 0,5"))?;
+    }
+    recipe.shape.intermediate_size = number(args, "ffn")?.or(recipe.shape.intermediate_size);
     recipe.temperature = number(args, "temperature")?.unwrap_or(recipe.temperature);
     recipe.hard_weight = number(args, "hard-weight")?.unwrap_or(recipe.hard_weight);
     recipe.risk_weight = number(args, "risk-weight")?.unwrap_or(recipe.risk_weight);

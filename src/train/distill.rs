@@ -10,7 +10,7 @@ use super::dataset::{Example, Labels};
 use super::fit::{Objective, Split, Stage, Supervised, Tuned, fit};
 use super::metrics::Report;
 use super::states::States;
-use super::student;
+use super::student::{self, Shape};
 use super::targets::Targets;
 use super::views::views;
 use super::vocab::{self, Coverage};
@@ -29,14 +29,12 @@ use std::path::Path;
 #[derive(Debug, Clone)]
 pub struct DistillRecipe {
     pub seed: u64,
-    /// The teacher layers the student is made of, bottom first.
-    pub layers: Vec<usize>,
+    /// The student's network: which teacher layers, window length, feed-forward width.
+    pub shape: Shape,
     /// How many of the student's top layers are trained (the rest and the embeddings stay as the teacher's).
     pub trained_layers: usize,
     /// Tokens the pruned vocabulary keeps, special tokens included.
     pub vocabulary: usize,
-    /// The longest token window the student reads (a longer text is read in windows).
-    pub max_len: usize,
     pub temperature: f32,
     /// Weight of the cosine loss to the teacher's pooled vector.
     pub cosine_weight: f32,
@@ -52,10 +50,9 @@ impl Default for DistillRecipe {
     fn default() -> Self {
         Self {
             seed: 17,
-            layers: vec![0, 5],
+            shape: Shape { layers: vec![0, 5], max_len: 128, intermediate_size: None },
             trained_layers: 1,
             vocabulary: 6_000,
-            max_len: 128,
             temperature: 2.0,
             cosine_weight: 1.0,
             hard_weight: 1.0,
@@ -169,19 +166,20 @@ pub fn distill(
 
     let pruned = vocab::prune(artifact.tokenizer_json(), &vocab::count(&teacher.tokenizer, &corpus)?, recipe.vocabulary)?;
     let teacher_heads: HeadsConfig = artifact.document("heads")?;
-    let frozen = recipe.layers.len() - recipe.trained_layers.min(recipe.layers.len());
-    let continued = from.map(|bytes| student::trained_weights(bytes, &pruned, &recipe.layers, frozen)).transpose()?.unwrap_or_default();
-    let draft = student::file(&artifact, &teacher_heads, &pruned, &recipe.layers, recipe.max_len, &continued, &[("calibration", json!(Calibration { flag_threshold: 0.5 }))])?;
+    let shape = &recipe.shape;
+    let frozen = shape.layers.len() - recipe.trained_layers.min(shape.layers.len());
+    let continued = from.map(|bytes| student::trained_weights(bytes, &pruned, shape, frozen)).transpose()?.unwrap_or_default();
+    let draft = student::file(&artifact, &teacher_heads, &pruned, shape, &continued, &[("calibration", json!(Calibration { flag_threshold: 0.5 }))])?;
     let start = pollster::block_on(Nacre::load(&draft, BackendRequest::Cpu))?;
     let (before, after) = (vocab::coverage(&teacher.tokenizer, &dev_texts)?, vocab::coverage(&start.tokenizer, &dev_texts)?);
     let describe = |c: &Coverage| format!("[UNK] {:.3}%, {:.3} tokens/word", c.unknown_rate * 100.0, c.tokens_per_word);
     log(&format!("vocabulary {} → {} tokens; dev: teacher {}, student {}", teacher.tokenizer.vocab_size(), pruned.kept.len(), describe(&before), describe(&after)));
 
-    untouched_by_teacher(&artifact, &recipe.layers[..frozen])?;
+    untouched_by_teacher(&artifact, &shape.layers[..frozen])?;
     let texts: Vec<&str> = corpus.iter().chain(&dev_views).copied().collect();
     log(&format!("student token states of {} texts after {frozen} frozen layers; teacher targets", texts.len()));
     let states = States::compute(&start, &draft, &texts, frozen, cache)?;
-    let targets = Targets::compute(teacher, teacher_bytes, &corpus, recipe.max_len, cache)?;
+    let targets = Targets::compute(teacher, teacher_bytes, &corpus, shape.max_len, cache)?;
     let train_rows: Vec<usize> = (0..corpus.len()).collect();
     let dev = Split { states: &states, rows: (corpus.len()..texts.len()).collect(), labels: dev_view_labels };
 
@@ -190,7 +188,7 @@ pub fn distill(
     let draft_artifact = Artifact::parse(&draft)?;
     let config: EncoderConfig = draft_artifact.document("encoder")?;
     let initial = Tuned {
-        top: Encoder::load(&config, &draft_artifact, &device)?.into_top_layers(recipe.layers.len() - frozen),
+        top: Encoder::load(&config, &draft_artifact, &device)?.into_top_layers(shape.layers.len() - frozen),
         heads: Heads::load(&teacher_heads, &draft_artifact, &device)?,
     };
     let objective = Distillation {
@@ -208,8 +206,9 @@ pub fn distill(
     let file = |calibration: Calibration, dev: Option<&Report>| {
         let training = json!({
             "recipe": format!("{recipe:?}"),
-            "teacher_layers": recipe.layers,
-            "trained_layers": (frozen..recipe.layers.len()).collect::<Vec<_>>(),
+            "teacher_layers": shape.layers,
+            "intermediate_size": shape.intermediate_size,
+            "trained_layers": (frozen..shape.layers.len()).collect::<Vec<_>>(),
             "vocabulary": pruned.kept.len(),
             "dev_coverage": {"teacher": before, "student": after},
             "epochs": epochs,
@@ -218,7 +217,7 @@ pub fn distill(
             "dev_rows": dev_texts.len(),
             "dev": dev,
         });
-        student::trained_file(&pruned, &recipe.layers, recipe.max_len, &teacher_heads, &trained, &[("calibration", json!(calibration)), ("training", training)])
+        student::trained_file(&pruned, shape, &teacher_heads, &trained, &[("calibration", json!(calibration)), ("training", training)])
     };
     // Calibrate on the student as it ships (assembled, int8, windows), like `train`.
     let shipped = student::assemble(teacher_bytes, &file(Calibration { flag_threshold: 0.5 }, None))?;
