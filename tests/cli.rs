@@ -235,6 +235,42 @@ fn distillation_is_deterministic_and_its_student_packs_into_a_working_model() {
     assert_ne!(code, 0);
     assert!(err.contains("INVALID_ARGUMENT") && err.contains("another vocabulary"), "{err}");
 
+    // Another shape: three teacher layers with narrowed feed-forward layers, all trained.
+    let narrow = dir.join("narrow.nacre");
+    let (code, _, err) = nacre(
+        &["distill", "--data", data.to_str().unwrap(), "--teacher", teacher.to_str().unwrap(), "--out", narrow.to_str().unwrap(),
+          "--epochs", "1", "--vocabulary", "600", "--layers", "0,4,5", "--ffn", "384", "--tune-layers", "3",
+          "--cache", dir.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let narrow_packed = dir.join("narrow-student.nacre");
+    let (code, _, err) = nacre(
+        &["pack", "--student", narrow.to_str().unwrap(), "--encoder", teacher.to_str().unwrap(),
+          "--policy", policy.to_str().unwrap(), "--resources", resources.to_str().unwrap(), "--out", narrow_packed.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let narrow_student = Artifact::parse(&std::fs::read(&narrow_packed).unwrap()).unwrap();
+    let config = &narrow_student.header.documents["encoder"];
+    assert_eq!((config["num_layers"].as_u64(), config["intermediate_size"].as_u64()), (Some(3), Some(384)));
+    for layer in 0..3 {
+        let shape = |name: &str| narrow_student.tensor(&format!("encoder.layer.{layer}.{name}")).unwrap().shape;
+        assert_eq!((shape("intermediate.dense.weight"), shape("output.dense.weight")), (vec![384, 384], vec![384, 384]));
+    }
+    let (code, out, err) = nacre(&["assess", "--model", narrow_packed.to_str().unwrap(), "--jsonl"], r#"{"id": 1, "text": "hi"}"#);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"risk\""), "{out}");
+    for (flags, message) in [(["--layers", "0,9"], "no layer 9"), (["--ffn", "5000"], "feed-forward width")] {
+        let (code, _, err) = nacre(
+            &["distill", "--data", data.to_str().unwrap(), "--teacher", teacher.to_str().unwrap(), "--out", narrow.to_str().unwrap(),
+              "--epochs", "0", "--vocabulary", "600", flags[0], flags[1], "--cache", dir.to_str().unwrap()],
+            "",
+        );
+        assert_ne!(code, 0);
+        assert!(err.contains("INVALID_ARGUMENT") && err.contains(message), "{err}");
+    }
+
     // Calibrating again rewrites the threshold and the dev record, never the weights.
     let calibrate = |out: &str| {
         let out = dir.join(out);
