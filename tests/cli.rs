@@ -261,7 +261,9 @@ fn distillation_is_deterministic_and_its_student_packs_into_a_working_model() {
     let (code, out, err) = nacre(&["assess", "--model", narrow_packed.to_str().unwrap(), "--jsonl"], r#"{"id": 1, "text": "hi"}"#);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"risk\""), "{out}");
-    for (flags, message) in [(["--layers", "0,9"], "no layer 9"), (["--ffn", "5000"], "feed-forward width")] {
+    for (flags, message) in
+        [(["--layers", "0,9"], "no layer 9"), (["--ffn", "5000"], "feed-forward width"), (["--max-len", "64"], "window is from 128")]
+    {
         let (code, _, err) = nacre(
             &["distill", "--data", data.to_str().unwrap(), "--teacher", teacher.to_str().unwrap(), "--out", narrow.to_str().unwrap(),
               "--epochs", "0", "--vocabulary", "600", flags[0], flags[1], "--cache", dir.to_str().unwrap()],

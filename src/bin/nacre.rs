@@ -22,10 +22,11 @@ const USAGE: &str = "usage:
   nacre train --data FILE --model ENCODER --out TRAINED [--seed N] [--head-epochs N] [--epochs N]
               [--tune-layers N] [--cache DIR]     --head-epochs: heads alone first; --epochs: then joint
   nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N]
-                [--layers L,L,..] [--ffn N] [--tune-layers N] [--temperature T] [--hard-weight W]
+                [--layers L,L,..] [--ffn N] [--max-len N] [--tune-layers N] [--temperature T] [--hard-weight W]
                 [--risk-weight W] [--layer-lr R] [--from TRAINED] [--cache DIR]
                                              --layers: the teacher layers the student keeps (default 0,5)
                                              --ffn: feed-forward neurons each keeps, the strongest (default all)
+                                             --max-len: the student's token window (default 128)
                                              --from: go on from a student distill wrote (same vocabulary and shape)
   nacre calibrate --data FILE --model SHIPPED --trained FILE --out FILE
                                              TRAINED (what train or distill wrote, SHIPPED assembled from it)
@@ -308,6 +309,7 @@ fn distill(args: &Args) -> Result<()> {
             .map_err(|_| usage("--layers must be teacher layer numbers, e.g. 0,5"))?;
     }
     recipe.shape.intermediate_size = number(args, "ffn")?.or(recipe.shape.intermediate_size);
+    recipe.shape.max_len = number(args, "max-len")?.unwrap_or(recipe.shape.max_len);
     recipe.temperature = number(args, "temperature")?.unwrap_or(recipe.temperature);
     recipe.hard_weight = number(args, "hard-weight")?.unwrap_or(recipe.hard_weight);
     recipe.risk_weight = number(args, "risk-weight")?.unwrap_or(recipe.risk_weight);

@@ -126,6 +126,12 @@ pub fn config(teacher: &Artifact, pruned: &Pruned, shape: &Shape) -> Result<Enco
             format!("a student needs layers and a feed-forward width from 1 to {}", teacher.intermediate_size),
         ));
     }
+    if !(crate::tokenize::WINDOW..=teacher.max_position).contains(&shape.max_len) {
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("a student's window is from {} to {} tokens", crate::tokenize::WINDOW, teacher.max_position),
+        ));
+    }
     Ok(EncoderConfig {
         vocab_size: pruned.kept.len(),
         num_layers: shape.layers.len(),
