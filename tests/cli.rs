@@ -6,7 +6,7 @@
 use nacre::artifact::Artifact;
 use serde_json::Value;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 fn root() -> PathBuf {
@@ -200,15 +200,19 @@ fn distillation_is_deterministic_and_its_student_packs_into_a_working_model() {
     // Distillation writes only what it made: the trained layer and heads, no embeddings.
     let trained = Artifact::parse(&first).unwrap();
     assert!(trained.header.tensors.keys().all(|name| name.starts_with("heads.") || name.starts_with("encoder.layer.1.")));
+    // Packs what distill wrote at `trained` into a student at `out`.
+    let pack = |trained: &Path, out: &Path| -> Artifact {
+        let (policy, resources) = (root().join("model/policy.json"), root().join("model/resources.json"));
+        let (code, _, err) = nacre(
+            &["pack", "--student", trained.to_str().unwrap(), "--encoder", teacher.to_str().unwrap(),
+              "--policy", policy.to_str().unwrap(), "--resources", resources.to_str().unwrap(), "--out", out.to_str().unwrap()],
+            "",
+        );
+        assert_eq!(code, 0, "{err}");
+        Artifact::parse(&std::fs::read(out).unwrap()).unwrap()
+    };
     let packed = dir.join("student.nacre");
-    let (policy, resources) = (root().join("model/policy.json"), root().join("model/resources.json"));
-    let (code, _, err) = nacre(
-        &["pack", "--student", dir.join("a.nacre").to_str().unwrap(), "--encoder", teacher.to_str().unwrap(),
-          "--policy", policy.to_str().unwrap(), "--resources", resources.to_str().unwrap(), "--out", packed.to_str().unwrap()],
-        "",
-    );
-    assert_eq!(code, 0, "{err}");
-    let student = Artifact::parse(&std::fs::read(&packed).unwrap()).unwrap();
+    let student = pack(&dir.join("a.nacre"), &packed);
     let config = &student.header.documents["encoder"];
     assert_eq!((config["num_layers"].as_u64(), config["vocab_size"].as_u64()), (Some(2), Some(600)));
     assert_eq!(student.tensor("embeddings.word_embeddings.weight").unwrap().shape, [600, 384]);
@@ -245,13 +249,7 @@ fn distillation_is_deterministic_and_its_student_packs_into_a_working_model() {
     );
     assert_eq!(code, 0, "{err}");
     let narrow_packed = dir.join("narrow-student.nacre");
-    let (code, _, err) = nacre(
-        &["pack", "--student", narrow.to_str().unwrap(), "--encoder", teacher.to_str().unwrap(),
-          "--policy", policy.to_str().unwrap(), "--resources", resources.to_str().unwrap(), "--out", narrow_packed.to_str().unwrap()],
-        "",
-    );
-    assert_eq!(code, 0, "{err}");
-    let narrow_student = Artifact::parse(&std::fs::read(&narrow_packed).unwrap()).unwrap();
+    let narrow_student = pack(&narrow, &narrow_packed);
     let config = &narrow_student.header.documents["encoder"];
     assert_eq!((config["num_layers"].as_u64(), config["intermediate_size"].as_u64()), (Some(3), Some(384)));
     for layer in 0..3 {
