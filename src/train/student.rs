@@ -159,6 +159,12 @@ pub fn file(
     for (name, document) in documents {
         writer.document(name, document.clone());
     }
+    // The feed-forward neurons each student layer keeps, chosen once per layer (`None`: all).
+    let neurons: Vec<Option<Vec<usize>>> = shape
+        .layers
+        .iter()
+        .map(|&layer| shape.intermediate_size.map(|_| strongest_neurons(teacher, layer, config.intermediate_size)).transpose())
+        .collect::<Result<_>>()?;
     // Student tensor name → (teacher tensor name, what of it is kept).
     let mut chosen: BTreeMap<String, (String, Keep)> = BTreeMap::new();
     for name in teacher.header.tensors.keys() {
@@ -172,10 +178,9 @@ pub fn file(
         }
         for (student, &layer) in shape.layers.iter().enumerate() {
             if let Some(rest) = name.strip_prefix(&format!("encoder.layer.{layer}.")) {
-                let neurons = || strongest_neurons(teacher, layer, config.intermediate_size);
-                let keep = match rest {
-                    "intermediate.dense.weight" | "intermediate.dense.bias" => Keep::Rows(neurons()?),
-                    "output.dense.weight" => Keep::Columns(neurons()?),
+                let keep = match (rest, &neurons[student]) {
+                    ("intermediate.dense.weight" | "intermediate.dense.bias", Some(kept)) => Keep::Rows(kept.clone()),
+                    ("output.dense.weight", Some(kept)) => Keep::Columns(kept.clone()),
                     _ => Keep::All,
                 };
                 chosen.insert(format!("encoder.layer.{student}.{rest}"), (name.clone(), keep));
