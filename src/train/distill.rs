@@ -57,7 +57,7 @@ impl Default for DistillRecipe {
             cosine_weight: 1.0,
             hard_weight: 1.0,
             risk_weight: 0.0,
-            stage: Stage { learning_rate: 2e-4, layer_learning_rate: 1e-4, batch: 32, max_epochs: 3, patience: 2 },
+            stage: Stage { learning_rate: 2e-4, layer_learning_rate: 1e-4, batch: 32, max_epochs: 3, patience: 2, decay: false },
         }
     }
 }

@@ -134,6 +134,9 @@ pub struct Stage {
     pub batch: usize,
     pub max_epochs: usize,
     pub patience: usize,
+    /// Both learning rates fall linearly from their value to zero over `max_epochs`
+    /// (false: constant).
+    pub decay: bool,
 }
 
 impl Default for Recipe {
@@ -144,9 +147,9 @@ impl Default for Recipe {
             tuned_layers: 2,
             // A short warm-up of the heads: heads trained alone to convergence (run 6: 41 epochs)
             // made the joint stage end worse on dev on every metric than 4 epochs did (run 4).
-            heads: Stage { learning_rate: 2e-3, layer_learning_rate: 0.0, batch: 64, max_epochs: 4, patience: 10 },
+            heads: Stage { learning_rate: 2e-3, layer_learning_rate: 0.0, batch: 64, max_epochs: 4, patience: 10, decay: false },
             // Six joint epochs: run 8 (four) was still rising on dev; run 9 rose at every one of six.
-            joint: Stage { learning_rate: 2e-4, layer_learning_rate: 5e-5, batch: 32, max_epochs: 6, patience: 2 },
+            joint: Stage { learning_rate: 2e-4, layer_learning_rate: 5e-5, batch: 32, max_epochs: 6, patience: 2, decay: false },
         }
     }
 }
@@ -183,6 +186,12 @@ fn class_weights(targets: impl Iterator<Item = usize>, classes: usize) -> Vec<f3
 fn targets(labels: &[&Labels], device: &Device, f: impl Fn(&Labels) -> usize) -> Tensor<1, Int> {
     let values: Vec<i64> = labels.iter().map(|l| f(l) as i64).collect();
     Tensor::from_data(TensorData::new(values, [labels.len()]), device)
+}
+
+/// The factor on the learning rates at `step` (from 0) of `steps`: 1, or falling linearly
+/// towards 0 when decaying.
+fn rate_scale(decay: bool, step: usize, steps: usize) -> f64 {
+    if decay { 1.0 - step as f64 / steps as f64 } else { 1.0 }
 }
 
 /// Batches of positions `0..lens.len()` of similar length (little padding), in a seeded order.
@@ -238,11 +247,14 @@ pub(crate) fn fit(
     let initial = calibrated(&predict(&valid, dev, &plain), &dev.labels);
     log(&format!("epoch   0: dev score {:.4}", initial.score()));
     let mut best = (initial.score(), valid, initial, 0usize);
-    let mut epoch = 0;
+    let steps = (recipe.max_epochs * lens.len().div_ceil(recipe.batch)).max(1);
+    let (mut epoch, mut step) = (0, 0);
     while epoch < recipe.max_epochs && epoch - best.3 <= recipe.patience {
         epoch += 1;
         let started = std::time::Instant::now();
         for chunk in batches(&lens, recipe.batch, &mut rng) {
+            let scale = rate_scale(recipe.decay, step, steps);
+            step += 1;
             let rows: Vec<usize> = chunk.iter().map(|&i| train_rows[i]).collect();
             let (states, batch) = train_states.batch(&rows, device);
             let mut grads = objective.loss(&tuned, states, &batch, &chunk).backward();
@@ -250,8 +262,8 @@ pub(crate) fn fit(
             let layer_grads = GradientsParams::from_module(&mut grads, &tuned.top);
             let Tuned { top, heads } = tuned;
             tuned = Tuned {
-                top: layer_optimizer.step(recipe.layer_learning_rate, top, layer_grads),
-                heads: head_optimizer.step(recipe.learning_rate, heads, head_grads),
+                top: layer_optimizer.step(recipe.layer_learning_rate * scale, top, layer_grads),
+                heads: head_optimizer.step(recipe.learning_rate * scale, heads, head_grads),
             };
         }
         let valid = tuned.valid();
@@ -298,6 +310,13 @@ mod tests {
         let spread = |b: &Vec<usize>| b.iter().map(|&i| lens[i]).max().unwrap() - b.iter().map(|&i| lens[i]).min().unwrap();
         let mean_spread = batches.iter().map(spread).sum::<usize>() as f32 / batches.len() as f32;
         assert!(mean_spread < 40.0, "batches mix lengths: mean spread {mean_spread}");
+    }
+
+    #[test]
+    fn decaying_rates_fall_linearly_from_one_and_stay_positive() {
+        let scales: Vec<f64> = (0..4).map(|s| rate_scale(true, s, 4)).collect();
+        assert_eq!(scales, vec![1.0, 0.75, 0.5, 0.25]);
+        assert!((0..4).all(|s| rate_scale(false, s, 4) == 1.0));
     }
 
     #[test]
