@@ -20,11 +20,14 @@ const USAGE: &str = "usage:
                                              \"conversation\" are one conversation; \"locale\" per line or --locale
   nacre eval FILE [--model FILE] [--split S] metrics on a labelled JSONL file (schema of data/README.md)
   nacre train --data FILE --model ENCODER --out TRAINED [--seed N] [--head-epochs N] [--epochs N]
-              [--tune-layers N] [--decay] [--cache DIR]   --head-epochs: heads alone first; --epochs: then joint
+              [--tune-layers N] [--decay] [--average-from N] [--cache DIR]
+                                             --head-epochs: heads alone first; --epochs: then joint
   nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N]
                 [--layers L,L,..] [--ffn N] [--max-len N] [--tune-layers N] [--temperature T] [--hard-weight W]
-                [--risk-weight W] [--layer-lr R] [--decay] [--from TRAINED] [--cache DIR]
+                [--risk-weight W] [--layer-lr R] [--decay] [--average-from N] [--from TRAINED] [--cache DIR]
                                              --decay: learning rates fall linearly to 0 over the epochs
+                                             --average-from: from epoch N on, the mean of the epochs'
+                                             weights is a candidate too (train: the joint stage)
                                              --layers: the teacher layers the student keeps (default 0,5)
                                              --ffn: feed-forward neurons each keeps, the strongest (default all)
                                              --max-len: the student's token window (default 128)
@@ -286,6 +289,7 @@ fn train(args: &Args) -> Result<()> {
     recipe.joint.max_epochs = number(args, "epochs")?.unwrap_or(recipe.joint.max_epochs);
     recipe.tuned_layers = number(args, "tune-layers")?.unwrap_or(recipe.tuned_layers);
     recipe.joint.decay |= args.has("decay");
+    recipe.joint.average_from = number(args, "average-from")?.unwrap_or(recipe.joint.average_from);
     let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let started = std::time::Instant::now();
     let trained = nacre::train::train(&nacre, &bytes, &examples, &recipe, &cache, &mut |line| eprintln!("{line}"))?;
@@ -317,6 +321,7 @@ fn distill(args: &Args) -> Result<()> {
     recipe.risk_weight = number(args, "risk-weight")?.unwrap_or(recipe.risk_weight);
     recipe.stage.layer_learning_rate = number(args, "layer-lr")?.unwrap_or(recipe.stage.layer_learning_rate);
     recipe.stage.decay |= args.has("decay");
+    recipe.stage.average_from = number(args, "average-from")?.unwrap_or(recipe.stage.average_from);
     let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let started = std::time::Instant::now();
     let from = args.get("from").map(std::fs::read).transpose()?;

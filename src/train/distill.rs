@@ -57,7 +57,7 @@ impl Default for DistillRecipe {
             cosine_weight: 1.0,
             hard_weight: 1.0,
             risk_weight: 0.0,
-            stage: Stage { learning_rate: 2e-4, layer_learning_rate: 1e-4, batch: 32, max_epochs: 3, patience: 2, decay: false },
+            stage: Stage { learning_rate: 2e-4, layer_learning_rate: 1e-4, batch: 32, max_epochs: 3, patience: 2, decay: false, average_from: 0 },
         }
     }
 }
@@ -197,7 +197,8 @@ pub fn distill(
         supervised: Supervised::new(labels.iter().flatten().copied().collect(), &device),
         recipe,
     };
-    let (tuned, _, epochs) = fit(initial, (&states, &train_rows), &dev, &objective, &recipe.stage, recipe.seed, &device, log);
+    let fitted = fit(initial, (&states, &train_rows), &dev, &objective, &recipe.stage, recipe.seed, &device, log);
+    let (tuned, epochs) = (fitted.tuned, fitted.epochs);
 
     let mut trained = tuned.heads.weights()?;
     for (j, layer) in tuned.top.iter().enumerate() {
@@ -212,6 +213,7 @@ pub fn distill(
             "vocabulary": pruned.kept.len(),
             "dev_coverage": {"teacher": before, "student": after},
             "epochs": epochs,
+            "kept": fitted.kept,
             "train_windows": labels.iter().flatten().count(),
             "variants": variants.len(),
             "dev_rows": dev_texts.len(),

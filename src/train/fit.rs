@@ -3,14 +3,15 @@
 //! to an objective (here the class-weighted cross-entropy on every head; `distill` brings
 //! its own). AdamW (a small learning rate for the layers, a larger one for the heads),
 //! seeded length-bucketed batches, early stopping on the dev score at the flag threshold
-//! calibrated on dev (the metrics as they ship).
+//! calibrated on dev (the metrics as they ship), optionally with the running mean of the
+//! epochs' weights as a candidate too.
 
 use super::dataset::Labels;
-use super::metrics::{Report, calibrated};
+use super::metrics::calibrated;
 use super::states::States;
 use crate::assess::{from_probs, head_probs};
 use crate::model::{Batch, CATEGORIES, Heads, JAILBREAK, Layer, Logits, SEVERITIES, USER_TYPES, pool};
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -137,6 +138,9 @@ pub struct Stage {
     /// Both learning rates fall linearly from their value to zero over `max_epochs`
     /// (false: constant).
     pub decay: bool,
+    /// From this epoch on (0: never), the mean of the weights at the end of each epoch so far
+    /// is a candidate beside the epoch's own weights (stochastic weight averaging).
+    pub average_from: usize,
 }
 
 impl Default for Recipe {
@@ -147,9 +151,9 @@ impl Default for Recipe {
             tuned_layers: 2,
             // A short warm-up of the heads: heads trained alone to convergence (run 6: 41 epochs)
             // made the joint stage end worse on dev on every metric than 4 epochs did (run 4).
-            heads: Stage { learning_rate: 2e-3, layer_learning_rate: 0.0, batch: 64, max_epochs: 4, patience: 10, decay: false },
+            heads: Stage { learning_rate: 2e-3, layer_learning_rate: 0.0, batch: 64, max_epochs: 4, patience: 10, decay: false, average_from: 0 },
             // Six joint epochs: run 8 (four) was still rising on dev; run 9 rose at every one of six.
-            joint: Stage { learning_rate: 2e-4, layer_learning_rate: 5e-5, batch: 32, max_epochs: 6, patience: 2, decay: false },
+            joint: Stage { learning_rate: 2e-4, layer_learning_rate: 5e-5, batch: 32, max_epochs: 6, patience: 2, decay: false, average_from: 0 },
         }
     }
 }
@@ -223,9 +227,52 @@ pub(crate) fn predict(tuned: &Tuned, split: &Split, device: &Device) -> Vec<crat
     out.into_iter().map(|a| a.expect("every row predicted")).collect()
 }
 
+/// The float weights of a module, each flattened, in visiting order.
+struct Flattened(Vec<Tensor<1>>);
+
+impl ModuleVisitor for Flattened {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let weights = param.val();
+        let count = weights.shape().num_elements();
+        self.0.push(weights.reshape([count]));
+    }
+}
+
+/// Moves each float weight of a module `fraction` of the way towards the matching weight of another.
+struct Towards {
+    targets: std::vec::IntoIter<Tensor<1>>,
+    fraction: f64,
+}
+
+impl ModuleMapper for Towards {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let target = self.targets.next().expect("both modules have the same weights");
+        let fraction = self.fraction;
+        param.map(|weights| {
+            let target = target.reshape(weights.shape());
+            weights.clone() + (target - weights) * fraction
+        })
+    }
+}
+
+/// The running mean `mean` of `count - 1` models, with `next` added: the mean of `count`.
+fn add_to_mean(mean: Tuned, next: &Tuned, count: usize) -> Tuned {
+    let mut flattened = Flattened(Vec::new());
+    next.visit(&mut flattened);
+    mean.map(&mut Towards { targets: flattened.0.into_iter(), fraction: 1.0 / count as f64 })
+}
+
+/// What a fit kept: the model (without autodiff), the epochs run and which candidate it is
+/// ("epoch 3", "mean of epochs 2-4").
+pub(crate) struct Fitted {
+    pub(crate) tuned: Tuned,
+    pub(crate) epochs: usize,
+    pub(crate) kept: String,
+}
+
 /// Trains `tuned` (made on `device`, an autodiff device) on texts `train_rows` of
-/// `train_states` to `objective`, keeping the epoch with the best dev score. Returns that
-/// model (without autodiff), its dev report and the epochs run.
+/// `train_states` to `objective`, keeping the candidate (an epoch's weights, or their running
+/// mean from `recipe.average_from`) with the best dev score.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fit(
     mut tuned: Tuned,
@@ -236,7 +283,7 @@ pub(crate) fn fit(
     seed: u64,
     device: &Device,
     log: &mut dyn FnMut(&str),
-) -> (Tuned, Report, usize) {
+) -> Fitted {
     let plain = Device::flex();
     let mut layer_optimizer = AdamWConfig::new().with_weight_decay(1e-2).init();
     let mut head_optimizer = AdamWConfig::new().with_weight_decay(1e-4).init();
@@ -246,10 +293,11 @@ pub(crate) fn fit(
     let valid = tuned.valid();
     let initial = calibrated(&predict(&valid, dev, &plain), &dev.labels);
     log(&format!("epoch   0: dev score {:.4}", initial.score()));
-    let mut best = (initial.score(), valid, initial, 0usize);
+    let mut best = (initial.score(), valid, 0usize, "epoch 0".to_string());
+    let mut mean: Option<Tuned> = None;
     let steps = (recipe.max_epochs * lens.len().div_ceil(recipe.batch)).max(1);
     let (mut epoch, mut step) = (0, 0);
-    while epoch < recipe.max_epochs && epoch - best.3 <= recipe.patience {
+    while epoch < recipe.max_epochs && epoch - best.2 <= recipe.patience {
         epoch += 1;
         let started = std::time::Instant::now();
         for chunk in batches(&lens, recipe.batch, &mut rng) {
@@ -276,11 +324,28 @@ pub(crate) fn fit(
             report.unsafe_f1, report.user_type_macro_f1, report.vulnerable_recall, report.category_macro_f1,
             report.benign_false_flag, report.borderline_false_flag
         ));
+        if recipe.average_from > 0 && epoch >= recipe.average_from {
+            let count = epoch + 1 - recipe.average_from;
+            let averaged = match mean.take() {
+                Some(mean) => add_to_mean(mean, &valid, count),
+                None => valid.clone(),
+            };
+            if count > 1 {
+                let report = calibrated(&predict(&averaged, dev, &plain), &dev.labels);
+                let kept = format!("mean of epochs {}-{epoch}", recipe.average_from);
+                log(&format!("{kept}: dev score {:.4} (threshold {:.3})", report.score(), report.flag_threshold));
+                if report.score() > best.0 {
+                    best = (report.score(), averaged.clone(), epoch, kept);
+                }
+            }
+            mean = Some(averaged);
+        }
         if score > best.0 {
-            best = (score, valid, report, epoch);
+            best = (score, valid, epoch, format!("epoch {epoch}"));
         }
     }
-    (best.1, best.2, epoch)
+    log(&format!("kept {}", best.3));
+    Fitted { tuned: best.1, epochs: epoch, kept: best.3 }
 }
 
 #[cfg(test)]
@@ -317,6 +382,24 @@ mod tests {
         let scales: Vec<f64> = (0..4).map(|s| rate_scale(true, s, 4)).collect();
         assert_eq!(scales, vec![1.0, 0.75, 0.5, 0.25]);
         assert!((0..4).all(|s| rate_scale(false, s, 4) == 1.0));
+    }
+
+    #[test]
+    fn the_running_mean_of_models_is_the_mean_of_their_weights() {
+        use crate::model::HeadsConfig;
+        let device = Device::flex();
+        let config = HeadsConfig { input: 8, hidden: 4 };
+        let models: Vec<Tuned> = (0..3).map(|_| Tuned { top: Vec::new(), heads: Heads::new(&config, &device) }).collect();
+        let flat = |m: &Tuned| -> Vec<f32> {
+            m.heads.weights().unwrap().into_iter().flat_map(|(_, w)| w.values).collect()
+        };
+        let mean = models[1..].iter().enumerate().fold(models[0].clone(), |mean, (i, next)| add_to_mean(mean, next, i + 2));
+        let expected: Vec<f32> =
+            (0..flat(&models[0]).len()).map(|j| models.iter().map(|m| flat(m)[j]).sum::<f32>() / 3.0).collect();
+        assert_ne!(flat(&models[0]), flat(&models[1]), "the models differ");
+        for (got, want) in flat(&mean).iter().zip(&expected) {
+            assert!((got - want).abs() < 1e-5, "{got} against {want}");
+        }
     }
 
     #[test]

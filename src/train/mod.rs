@@ -76,13 +76,14 @@ pub fn train(
     let alone = Tuned { top: Vec::new(), heads: Heads::new(&heads_config, &device) };
     let objective = Supervised::new(train_split.labels.clone(), &device);
     let train_rows = (&vectors, train_split.rows.as_slice());
-    let (alone, _, head_epochs) =
+    let alone =
         fit(alone, train_rows, &split(&vectors, "dev"), &objective, &recipe.heads, recipe.seed, &device, log);
     log(&format!("stage 2: the top {tuned_layers} layers and the heads together"));
+    let (head_epochs, alone) = (alone.epochs, alone.tuned);
     let initial = Tuned { top, heads: alone.heads.train() };
     let train_rows = (&states, train_split.rows.as_slice());
-    let (tuned, _, joint_epochs) = fit(initial, train_rows, &dev_split, &objective, &recipe.joint, recipe.seed, &device, log);
-    let epochs = head_epochs + joint_epochs;
+    let joint = fit(initial, train_rows, &dev_split, &objective, &recipe.joint, recipe.seed, &device, log);
+    let (tuned, epochs) = (joint.tuned, head_epochs + joint.epochs);
 
     let file = |calibration: Calibration, dev: Option<&Report>| -> Result<Vec<u8>> {
         let mut writer = ArtifactWriter::new("nacre-heads", env!("CARGO_PKG_VERSION"), b"");
@@ -103,6 +104,7 @@ pub fn train(
                     "recipe": format!("{recipe:?}"),
                     "tuned_layers": (frozen..depth).collect::<Vec<_>>(),
                     "epochs": epochs,
+                    "kept": joint.kept,
                     "train_windows": train_split.rows.len(),
                     "dev_windows": dev_split.rows.len(),
                     "dev": dev,
