@@ -5,11 +5,11 @@
 
 use crate::assessment::Assessment;
 use crate::error::{Error, ErrorCode, Result};
-use crate::model::{Batch, CATEGORIES, Encoder, Heads, JAILBREAK, Logits, SEVERITIES, USER_TYPES, l2_normalize, pool};
+use crate::model::{Batch, CATEGORIES, Encoder, Heads, JAILBREAK, SEVERITIES, USER_TYPES, l2_normalize, pool};
 use crate::normalize::{Change, normalize};
 use crate::taxonomy::{Category, UserType};
 use crate::tokenize::Tokenizer;
-use burn::tensor::activation::{log_softmax, softmax};
+use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor};
 
 /// The longest text, in characters other than whitespace after normalization, that is read.
@@ -73,19 +73,6 @@ pub async fn embed(encoder: &Encoder, texts: &[Prepared], device: &Device) -> Re
     Ok(read(pooled).await?.chunks(width).map(<[f32]>::to_vec).collect())
 }
 
-/// Probabilities of every head, as one `[batch, WIDTH]` tensor.
-pub fn head_probs(logits: Logits) -> Tensor<2> {
-    Tensor::cat(
-        vec![
-            softmax(logits.category, 1),
-            softmax(logits.user_type, 1),
-            softmax(logits.severity, 1),
-            softmax(logits.jailbreak, 1),
-        ],
-        1,
-    )
-}
-
 /// The worst window of one text so far.
 struct Worst {
     risk: f32,
@@ -112,7 +99,7 @@ pub async fn assess(
         let batch = Batch::new(&ids, device);
         let hidden = encoder.hidden_states(&batch);
         let [count, seq, width] = hidden.dims();
-        let probs = read(head_probs(heads.forward(pool(hidden.clone(), &batch)))).await?;
+        let probs = read(heads.probs(heads.forward(pool(hidden.clone(), &batch)))).await?;
         // Evidence: how strongly each token, on its own, points to each category.
         let tokens = l2_normalize(hidden.reshape([count * seq, width]));
         let token_scores = read(log_softmax(heads.forward(tokens).category, 1)).await?;

@@ -20,8 +20,10 @@ const USAGE: &str = "usage:
                                              \"conversation\" are one conversation; \"locale\" per line or --locale
   nacre eval FILE [--model FILE] [--split S] metrics on a labelled JSONL file (schema of data/README.md)
   nacre train --data FILE --model ENCODER --out TRAINED [--seed N] [--head-epochs N] [--epochs N]
-              [--tune-layers N] [--decay] [--average-from N] [--cache DIR]
+              [--tune-layers N] [--topic] [--decay] [--average-from N] [--cache DIR]
                                              --head-epochs: heads alone first; --epochs: then joint
+                                             --topic: the category head learns the topic, whatever
+                                             the intent; the harm category is derived with the user type
   nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N]
                 [--layers L,L,..] [--ffn N] [--max-len N] [--tune-layers N] [--temperature T] [--hard-weight W]
                 [--risk-weight W] [--layer-lr R] [--decay] [--average-from N] [--from TRAINED] [--cache DIR]
@@ -288,6 +290,7 @@ fn train(args: &Args) -> Result<()> {
     recipe.heads.max_epochs = number(args, "head-epochs")?.unwrap_or(recipe.heads.max_epochs);
     recipe.joint.max_epochs = number(args, "epochs")?.unwrap_or(recipe.joint.max_epochs);
     recipe.tuned_layers = number(args, "tune-layers")?.unwrap_or(recipe.tuned_layers);
+    recipe.topic |= args.has("topic");
     recipe.joint.decay |= args.has("decay");
     recipe.joint.average_from = number(args, "average-from")?.unwrap_or(recipe.joint.average_from);
     let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);

@@ -22,9 +22,9 @@ pub struct Row {
 /// What the heads should output for one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Labels {
-    /// The harm category: the labelled topic for vulnerable and malicious users, `none`
-    /// for benign ones (a nurse asking about overdoses is not a risk to flag).
-    pub category: Category,
+    /// The labelled risk topic, whatever the intent (a nurse asking about overdoses:
+    /// `specialized_advice`).
+    pub topic: Category,
     pub user_type: UserType,
     pub severity: u8,
     pub jailbreak: bool,
@@ -33,14 +33,20 @@ pub struct Labels {
 }
 
 impl Labels {
+    /// The harm category: the topic for vulnerable and malicious users, `none` for benign
+    /// ones (a nurse asking about overdoses is not a risk to flag).
+    pub fn category(&self) -> Category {
+        if self.user_type == UserType::Benign { Category::None } else { self.topic }
+    }
+
     /// Whether the message should be flagged.
     pub fn is_unsafe(&self) -> bool {
-        self.category != Category::None
+        self.category() != Category::None
     }
 
     /// A benign message with nothing to flag.
     pub fn is_benign(&self) -> bool {
-        self.user_type == UserType::Benign && self.category == Category::None
+        self.user_type == UserType::Benign
     }
 }
 
@@ -64,7 +70,7 @@ impl Row {
         Ok(Example {
             text: self.text.clone(),
             labels: Labels {
-                category: if benign { Category::None } else { topic },
+                topic,
                 user_type,
                 severity: self.severity,
                 jailbreak: self.jailbreak == 1,
@@ -109,10 +115,10 @@ mod tests {
     #[test]
     fn benign_topics_are_not_harm_but_are_borderline() {
         let nurse = row("self_harm", "benign", "written:borderline_medical").example().unwrap();
-        assert_eq!(nurse.labels.category, Category::None);
+        assert_eq!(nurse.labels.category(), Category::None);
         assert!(nurse.labels.borderline && nurse.labels.is_benign() && !nurse.labels.is_unsafe());
         let attack = row("cyber", "malicious", "harmbench").example().unwrap();
-        assert_eq!(attack.labels.category, Category::Cyber);
+        assert_eq!(attack.labels.category(), Category::Cyber);
         assert!(attack.labels.is_unsafe() && !attack.labels.borderline);
         let homonym = row("none", "benign", "written:borderline_homonyms").example().unwrap();
         assert!(homonym.labels.borderline);

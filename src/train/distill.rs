@@ -194,7 +194,7 @@ pub fn distill(
     let objective = Distillation {
         targets: &targets,
         labels: &labels,
-        supervised: Supervised::new(labels.iter().flatten().copied().collect(), &device),
+        supervised: Supervised::new(labels.iter().flatten().copied().collect(), teacher_heads.topic, &device),
         recipe,
     };
     let fitted = fit(initial, (&states, &train_rows), &dev, &objective, &recipe.stage, recipe.seed, &device, log);

@@ -9,7 +9,7 @@
 use super::dataset::Labels;
 use super::metrics::calibrated;
 use super::states::States;
-use crate::assess::{from_probs, head_probs};
+use crate::assess::from_probs;
 use crate::model::{Batch, CATEGORIES, Heads, JAILBREAK, Layer, Logits, SEVERITIES, USER_TYPES, pool};
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
@@ -50,9 +50,11 @@ pub(crate) trait Objective {
 }
 
 /// Class-weighted cross-entropy on every head (severity and jailbreak count half), with
-/// class weights from the labels it was made with.
+/// class weights from the labels it was made with. The category head learns the topic
+/// or the harm category, as the heads read it (`HeadsConfig::topic`).
 pub(crate) struct Supervised {
     labels: Vec<Labels>,
+    category_of: fn(&Labels) -> usize,
     category: CrossEntropyLoss,
     user_type: CrossEntropyLoss,
     severity: CrossEntropyLoss,
@@ -61,13 +63,15 @@ pub(crate) struct Supervised {
 
 impl Supervised {
     /// The objective for train rows with these labels (in train-row order).
-    pub(crate) fn new(labels: Vec<Labels>, device: &Device) -> Self {
+    pub(crate) fn new(labels: Vec<Labels>, topic: bool, device: &Device) -> Self {
         let loss = |f: fn(&Labels) -> usize, classes| {
             let weights = class_weights(labels.iter().map(f), classes);
             CrossEntropyLossConfig::new().with_weights(Some(weights)).init(device)
         };
+        let category_of: fn(&Labels) -> usize = if topic { |l| l.topic.index() } else { |l| l.category().index() };
         Self {
-            category: loss(|l| l.category.index(), CATEGORIES),
+            category_of,
+            category: loss(category_of, CATEGORIES),
             user_type: loss(|l| l.user_type.index(), USER_TYPES),
             severity: loss(|l| l.severity as usize, SEVERITIES),
             jailbreak: loss(|l| l.jailbreak as usize, JAILBREAK),
@@ -78,7 +82,7 @@ impl Supervised {
     /// The loss of `logits` (one row per label) against `labels`.
     pub(crate) fn hard_loss(&self, logits: Logits, labels: &[&Labels]) -> Tensor<1> {
         let device = logits.category.device();
-        self.category.forward(logits.category, targets(labels, &device, |l| l.category.index()))
+        self.category.forward(logits.category, targets(labels, &device, self.category_of))
             + self.user_type.forward(logits.user_type, targets(labels, &device, |l| l.user_type.index()))
             + self.severity.forward(logits.severity, targets(labels, &device, |l| l.severity as usize)) * 0.5
             + self.jailbreak.forward(logits.jailbreak, targets(labels, &device, |l| l.jailbreak as usize)) * 0.5
@@ -121,6 +125,8 @@ pub(crate) fn pooled(top: &[Layer], states: &States, device: &Device) -> States 
 pub struct Recipe {
     pub seed: u64,
     pub hidden: usize,
+    /// Train the category head as a topic head (`HeadsConfig::topic`).
+    pub topic: bool,
     /// How many of the encoder's top layers are fine-tuned (0: heads only).
     pub tuned_layers: usize,
     pub heads: Stage,
@@ -148,6 +154,7 @@ impl Default for Recipe {
         Self {
             seed: 17,
             hidden: 256,
+            topic: false,
             tuned_layers: 2,
             // A short warm-up of the heads: heads trained alone to convergence (run 6: 41 epochs)
             // made the joint stage end worse on dev on every metric than 4 epochs did (run 4).
@@ -219,7 +226,7 @@ pub(crate) fn predict(tuned: &Tuned, split: &Split, device: &Device) -> Vec<crat
     for chunk in order.chunks(64) {
         let rows: Vec<usize> = chunk.iter().map(|&i| split.rows[i]).collect();
         let (states, batch) = split.states.batch(&rows, device);
-        let probs = head_probs(tuned.logits(states, &batch)).into_data().try_to_vec::<f32>().expect("f32 probabilities");
+        let probs = tuned.heads.probs(tuned.logits(states, &batch)).into_data().try_to_vec::<f32>().expect("f32 probabilities");
         for (&i, row) in chunk.iter().zip(probs.chunks(width)) {
             out[i] = Some(from_probs(row, Vec::new()));
         }
@@ -388,7 +395,7 @@ mod tests {
     fn the_running_mean_of_models_is_the_mean_of_their_weights() {
         use crate::model::HeadsConfig;
         let device = Device::flex();
-        let config = HeadsConfig { input: 8, hidden: 4 };
+        let config = HeadsConfig { input: 8, hidden: 4, topic: false };
         let models: Vec<Tuned> = (0..3).map(|_| Tuned { top: Vec::new(), heads: Heads::new(&config, &device) }).collect();
         let flat = |m: &Tuned| -> Vec<f32> {
             m.heads.weights().unwrap().into_iter().flat_map(|(_, w)| w.values).collect()

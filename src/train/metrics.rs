@@ -73,7 +73,7 @@ pub fn evaluate(assessments: &[Assessment], labels: &[Labels], threshold: f32) -
     let user_pred: Vec<usize> = assessments.iter().map(|a| a.user_type.index()).collect();
     let (user_type_confusion, user_type_macro_f1) = confusion(&user_gold, &user_pred, UserType::ALL.len());
     let vulnerable = UserType::Vulnerable.index();
-    let category_gold: Vec<usize> = labels.iter().map(|l| l.category.index()).collect();
+    let category_gold: Vec<usize> = labels.iter().map(|l| l.category().index()).collect();
     let category_pred: Vec<usize> = assessments.iter().map(|a| a.category.index()).collect();
     let (category_confusion, category_macro_f1) = confusion(&category_gold, &category_pred, Category::ALL.len());
     let jailbreak = |i: usize| assessments[i].jailbreak > 0.5;
@@ -203,7 +203,7 @@ mod tests {
     }
 
     fn labelled(category: Category, user_type: UserType) -> Labels {
-        Labels { category, user_type, severity: 0, jailbreak: false, borderline: false }
+        Labels { topic: category, user_type, severity: 0, jailbreak: false, borderline: false }
     }
 
     #[test]

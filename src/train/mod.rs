@@ -68,13 +68,13 @@ pub fn train(
     device.seed(recipe.seed);
     let artifact = Artifact::parse(model_bytes)?;
     let config: EncoderConfig = artifact.document("encoder")?;
-    let heads_config = HeadsConfig { input: config.hidden_size, hidden: recipe.hidden };
+    let heads_config = HeadsConfig { input: config.hidden_size, hidden: recipe.hidden, topic: recipe.topic };
     let top = Encoder::load(&config, &artifact, &device)?.into_top_layers(tuned_layers);
 
     log("stage 1: the heads alone on the untouched encoder's output");
     let vectors = pooled(&top.valid(), &states, &Device::flex());
     let alone = Tuned { top: Vec::new(), heads: Heads::new(&heads_config, &device) };
-    let objective = Supervised::new(train_split.labels.clone(), &device);
+    let objective = Supervised::new(train_split.labels.clone(), recipe.topic, &device);
     let train_rows = (&vectors, train_split.rows.as_slice());
     let alone =
         fit(alone, train_rows, &split(&vectors, "dev"), &objective, &recipe.heads, recipe.seed, &device, log);

@@ -40,8 +40,8 @@ pub fn views(nacre: &Nacre, examples: &[Example]) -> Result<Vec<View>> {
 
 /// The labels of a long text's first window.
 fn preamble(labels: Labels) -> Labels {
-    let wrapped = labels.jailbreak && labels.user_type == UserType::Malicious && labels.category != Category::None;
-    if wrapped { Labels { category: Category::None, severity: 1, ..labels } } else { labels }
+    let wrapped = labels.jailbreak && labels.user_type == UserType::Malicious && labels.category() != Category::None;
+    if wrapped { Labels { topic: Category::None, severity: 1, ..labels } } else { labels }
 }
 
 #[cfg(test)]
@@ -49,14 +49,14 @@ mod tests {
     use super::*;
 
     fn labels(category: Category, user_type: UserType, jailbreak: bool) -> Labels {
-        Labels { category, user_type, severity: 3, jailbreak, borderline: false }
+        Labels { topic: category, user_type, severity: 3, jailbreak, borderline: false }
     }
 
     #[test]
     fn a_wrapped_requests_preamble_is_a_jailbreak_without_a_request() {
         let wrapped = preamble(labels(Category::Drugs, UserType::Malicious, true));
         assert_eq!(
-            (wrapped.category, wrapped.user_type, wrapped.severity, wrapped.jailbreak),
+            (wrapped.category(), wrapped.user_type, wrapped.severity, wrapped.jailbreak),
             (Category::None, UserType::Malicious, 1, true)
         );
     }
