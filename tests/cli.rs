@@ -127,18 +127,21 @@ fn training_is_deterministic_and_its_heads_pack_into_a_working_model() {
     std::fs::create_dir_all(&dir).unwrap();
     let base = std::env::var("NACRE_BASE_MODEL").unwrap_or_else(|_| root().join("www/model/encoder-int8.nacre").display().to_string());
     let data = root().join("tests/fixtures/train_smoke.jsonl");
-    let train = |out: &str| {
+    let train = |out: &str, extra: &[&str]| {
         let out = dir.join(out);
-        let (code, _, err) = nacre(
-            &["train", "--data", data.to_str().unwrap(), "--model", &base, "--out", out.to_str().unwrap(), "--epochs", "4", "--cache", dir.to_str().unwrap()],
-            "",
-        );
+        let mut args = vec!["train", "--data", data.to_str().unwrap(), "--model", &base, "--out", out.to_str().unwrap(), "--epochs", "4", "--cache", dir.to_str().unwrap()];
+        args.extend(extra);
+        let (code, _, err) = nacre(&args, "");
         assert_eq!(code, 0, "{err}");
         assert!(err.contains("epoch"), "{err}");
         std::fs::read(out).unwrap()
     };
-    let first = train("a.nacre");
-    assert_eq!(first, train("b.nacre"), "same seed, same heads");
+    let first = train("a.nacre", &[]);
+    assert_eq!(first, train("b.nacre", &[]), "same seed, same heads");
+    // A topic head is recorded as one, so that the harm category is derived where it runs.
+    let topic = train("topic.nacre", &["--topic"]);
+    let is_topic = |file: &[u8]| Artifact::parse(file).unwrap().header.documents["heads"]["topic"].as_bool();
+    assert_eq!((is_topic(&first), is_topic(&topic)), (Some(false), Some(true)));
     let cache = std::env::var("NACRE_CACHE").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/nacre"));
     let packed = dir.join("smoke.nacre");
     let (code, _, err) = nacre(
