@@ -1,7 +1,8 @@
 //! From text to `Assessment`: normalize and tokenize (`Prepared`: the text, or its
 //! decoded form, in overlapping token windows when long), run the encoder and heads on
-//! every window, and keep the worst window's judgement, with evidence tokens. Undone
-//! disguises raise the jailbreak probability.
+//! every window. A text's risk is its riskiest window's; what the harm is (category,
+//! user type, severity, evidence tokens) is read from its last risky window, since a
+//! wrapped request follows its template. Undone disguises raise the jailbreak probability.
 
 use crate::assessment::Assessment;
 use crate::error::{Error, ErrorCode, Result};
@@ -20,6 +21,8 @@ pub const MAX_WINDOWS: usize = 64;
 const ROWS_PER_PASS: usize = 16;
 /// P(jailbreak) is at least this when normalization undid a disguise (noisy-or with the head).
 const DISGUISED_JAILBREAK: f32 = 0.5;
+/// A window is risky above this risk: it reads as more likely harmful than not.
+const RISKY: f32 = 0.5;
 /// How many evidence tokens an assessment lists.
 const EVIDENCE: usize = 5;
 const WIDTH: usize = CATEGORIES + USER_TYPES + SEVERITIES + JAILBREAK;
@@ -73,16 +76,26 @@ pub async fn embed(encoder: &Encoder, texts: &[Prepared], device: &Device) -> Re
     Ok(read(pooled).await?.chunks(width).map(<[f32]>::to_vec).collect())
 }
 
-/// The worst window of one text so far.
-struct Worst {
+/// The window of one text whose judgement is reported, so far.
+struct Judged {
     risk: f32,
     probs: Vec<f32>,
     evidence: Vec<String>,
 }
 
+impl Judged {
+    /// Whether a later window with `risk` is reported instead: the last risky window wins
+    /// (in a long jailbreak, template windows come before the request, and on dev this read
+    /// the harm category right more often than the riskiest window did); until a window is
+    /// risky, the riskiest.
+    fn yields_to(&self, risk: f32) -> bool {
+        risk > RISKY || (self.risk <= RISKY && risk > self.risk)
+    }
+}
+
 /// Assesses prepared texts: every window of each, in passes of at most `ROWS_PER_PASS`;
-/// each text gets the judgement of its riskiest window and the highest jailbreak
-/// probability of any of its windows.
+/// each text gets the highest risk and jailbreak probability of any of its windows, and
+/// the rest of the judgement of its last risky window (`Judged::yields_to`).
 pub async fn assess(
     encoder: &Encoder,
     heads: &Heads,
@@ -92,7 +105,8 @@ pub async fn assess(
 ) -> Result<Vec<Assessment>> {
     let rows: Vec<(usize, &[u32])> =
         texts.iter().enumerate().flat_map(|(i, text)| text.windows.iter().map(move |w| (i, w.as_slice()))).collect();
-    let mut worst: Vec<Option<Worst>> = texts.iter().map(|_| None).collect();
+    let mut judged: Vec<Option<Judged>> = texts.iter().map(|_| None).collect();
+    let mut riskiest = vec![0.0f32; texts.len()];
     let mut jailbreak = vec![0.0f32; texts.len()];
     for pass in rows.chunks(ROWS_PER_PASS) {
         let ids: Vec<&[u32]> = pass.iter().map(|(_, w)| *w).collect();
@@ -106,22 +120,24 @@ pub async fn assess(
         for (row, &(text, window)) in pass.iter().enumerate() {
             let probs = &probs[row * WIDTH..(row + 1) * WIDTH];
             let risk = Assessment::risk_of(&probs[..CATEGORIES], &probs[CATEGORIES..CATEGORIES + USER_TYPES]);
+            riskiest[text] = riskiest[text].max(risk);
             jailbreak[text] = jailbreak[text].max(probs[WIDTH - 1]);
-            if worst[text].as_ref().is_none_or(|w| risk > w.risk) {
+            if judged[text].as_ref().is_none_or(|j| j.yields_to(risk)) {
                 let category = argmax(&probs[..CATEGORIES]);
                 let scores = (0..window.len()).map(|t| token_scores[(row * seq + t) * CATEGORIES + category]);
                 let evidence = evidence(tokenizer, window, scores);
-                worst[text] = Some(Worst { risk, probs: probs.to_vec(), evidence });
+                judged[text] = Some(Judged { risk, probs: probs.to_vec(), evidence });
             }
         }
     }
     Ok(texts
         .iter()
-        .zip(worst.into_iter().zip(jailbreak))
-        .map(|(text, (worst, jailbreak))| {
-            let worst = worst.expect("every text has a window");
-            let mut assessment = from_probs(&worst.probs, text.changes.clone());
-            assessment.evidence = worst.evidence;
+        .zip(judged.into_iter().zip(riskiest.into_iter().zip(jailbreak)))
+        .map(|(text, (judged, (risk, jailbreak)))| {
+            let judged = judged.expect("every text has a window");
+            let mut assessment = from_probs(&judged.probs, text.changes.clone());
+            assessment.risk = risk;
+            assessment.evidence = judged.evidence;
             assessment.jailbreak = with_disguise(jailbreak, &text.changes);
             assessment
         })
@@ -191,6 +207,17 @@ fn evidence(tokenizer: &Tokenizer, ids: &[u32], scores: impl Iterator<Item = f32
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_risky_window_is_reported() {
+        let judged = |risk| Judged { risk, probs: Vec::new(), evidence: Vec::new() };
+        // A risky window gives way to any later risky one, even a less risky one.
+        assert!(judged(0.99).yields_to(0.6));
+        assert!(!judged(0.99).yields_to(0.4));
+        // Until a window is risky, the riskiest is reported.
+        assert!(judged(0.2).yields_to(0.3));
+        assert!(!judged(0.3).yields_to(0.2));
+    }
 
     #[test]
     fn from_probs_reads_each_head_in_order() {

@@ -12,7 +12,8 @@ pub struct Assessment {
     pub category: Category,
     /// P(category), indexed by `Category::index()`; sums to 1.
     pub category_probs: [f32; 16],
-    /// How likely the message is to need flagging (`Assessment::risk_of`).
+    /// How likely the message is to need flagging (`Assessment::risk_of`; for a long text,
+    /// its riskiest window's, while the rest is read from its last risky window).
     pub risk: f32,
     /// The most likely kind of user.
     pub user_type: UserType,

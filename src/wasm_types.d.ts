@@ -43,7 +43,10 @@ export interface Assessment {
   /** Input tokens that weighed most, most important first. */
   evidence: string[];
   /** What normalization undid. */
-  changes: ("compatibility" | "invisible" | "control" | "truncated")[];
+  changes: (
+    | "compatibility" | "invisible" | "control" | "confusable" | "spaced" | "dotted" | "repeated"
+    | "url_encoded" | "base64" | "hex" | "rot13" | "reversed" | "leetspeak" | "truncated"
+  )[];
 }
 
 /** One help line or official service. */

@@ -1,10 +1,10 @@
 //! Text clean-up before tokenizing, and the undoing of disguises. `characters` folds
 //! Unicode (NFKC) and drops invisible and control characters; `words` rejoins spaced and
 //! dotted letters, folds look-alike letters (TR39 confusables) and long letter runs;
-//! `decode` reads URL-encoding, base64, hex, rot13 and leetspeak into a second, decoded
-//! text that is assessed as well. Everything undone is reported, because an attacker's
-//! disguise is itself evidence. Benign text keeps its meaning: each step only fires on
-//! patterns that ordinary writing does not produce.
+//! `decode` reads URL-encoding, base64, hex, rot13, backwards writing and leetspeak into a
+//! second, decoded text that is assessed as well. Everything undone is reported, because an
+//! attacker's disguise is itself evidence. Benign text keeps its meaning: each step only
+//! fires on patterns that ordinary writing does not produce.
 
 mod characters;
 mod decode;
@@ -46,6 +46,8 @@ pub enum Change {
     Hex,
     /// Rot13 text was decoded.
     Rot13,
+    /// Text written backwards was read forwards.
+    Reversed,
     /// Digits and symbols standing for letters ("k1ll") were read as letters.
     Leetspeak,
     /// The text was longer than Nacre reads: its tail was not assessed.
@@ -169,6 +171,7 @@ mod tests {
         assert_eq!(changes("how%20to%20kill%20him"), vec![Change::UrlEncoded]);
         assert_eq!(changes("686f7720746f206b696c6c"), vec![Change::Hex]);
         assert_eq!(changes("ubj gb xvyy n zna"), vec![Change::Rot13]);
+        assert_eq!(changes("nam a llik ot woh"), vec![Change::Reversed]);
         assert_eq!(changes("how to k1ll a man"), vec![Change::Leetspeak]);
         assert_eq!(changes("ｈｏｗ"), vec![Change::Compatibility]);
         assert!(changes("how\u{0007}").contains(&Change::Control));
