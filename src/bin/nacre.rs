@@ -26,8 +26,7 @@ const USAGE: &str = "usage:
                                              the intent; the harm category is derived with the user type
   nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N]
                 [--layers L,L,..] [--ffn N] [--max-len N] [--tune-layers N] [--temperature T] [--hard-weight W]
-                [--risk-weight W] [--layer-lr R] [--decay] [--average-from N] [--middle-windows] [--from TRAINED]
-                [--cache DIR]
+                [--risk-weight W] [--layer-lr R] [--decay] [--average-from N] [--from TRAINED] [--cache DIR]
                                              --decay: learning rates fall linearly to 0 over the epochs
                                              --average-from: from epoch N on, the mean of the epochs'
                                              weights is a candidate too (train: the joint stage)
@@ -35,8 +34,6 @@ const USAGE: &str = "usage:
                                              --ffn: feed-forward neurons each keeps, the strongest (default all)
                                              --max-len: the student's token window (default 128)
                                              --from: go on from a student distill wrote (same vocabulary and shape)
-                                             --middle-windows: the middle window of each long train text
-                                             joins the unlabelled texts (teacher's soft labels only)
   nacre calibrate --data FILE --model SHIPPED --trained FILE --out FILE
                                              TRAINED (what train or distill wrote, SHIPPED assembled from it)
                                              with its flag threshold picked again on dev; weights unchanged
@@ -328,7 +325,6 @@ fn distill(args: &Args) -> Result<()> {
     recipe.stage.layer_learning_rate = number(args, "layer-lr")?.unwrap_or(recipe.stage.layer_learning_rate);
     recipe.stage.decay |= args.has("decay");
     recipe.stage.average_from = number(args, "average-from")?.unwrap_or(recipe.stage.average_from);
-    recipe.middle_windows = args.has("middle-windows");
     let cache = args.get("cache").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let started = std::time::Instant::now();
     let from = args.get("from").map(std::fs::read).transpose()?;

@@ -12,7 +12,7 @@ use super::metrics::Report;
 use super::states::States;
 use super::student::{self, Shape};
 use super::targets::Targets;
-use super::views::{middle_windows, views};
+use super::views::views;
 use super::vocab::{self, Coverage};
 use super::calibrate;
 use crate::artifact::Artifact;
@@ -43,9 +43,6 @@ pub struct DistillRecipe {
     /// Weight of the cross-entropy to the teacher's risk (1 − P(none), unsoftened): the
     /// number the flag is set on.
     pub risk_weight: f32,
-    /// Whether the middle window of each long train text (`views::middle_windows`) joins
-    /// the unlabelled texts.
-    pub middle_windows: bool,
     pub stage: Stage,
 }
 
@@ -60,7 +57,6 @@ impl Default for DistillRecipe {
             cosine_weight: 1.0,
             hard_weight: 1.0,
             risk_weight: 0.0,
-            middle_windows: false,
             stage: Stage { learning_rate: 2e-4, layer_learning_rate: 1e-4, batch: 32, max_epochs: 3, patience: 2, decay: false, average_from: 0 },
         }
     }
@@ -162,20 +158,11 @@ pub fn distill(
     let mut labels: Vec<Option<Labels>> = of_views("train").map(|v| Some(v.labels)).collect();
     let mut corpus: Vec<&str> = of_views("train").map(|v| v.text.as_str()).collect();
     corpus.extend(variants.iter().map(String::as_str));
-    let train: Vec<Example> = of_split("train").cloned().collect();
-    let middles = if recipe.middle_windows { middle_windows(teacher, &train)? } else { Vec::new() };
-    corpus.extend(middles.iter().map(String::as_str));
     labels.resize(corpus.len(), None);
     let dev_views: Vec<&str> = of_views("dev").map(|v| v.text.as_str()).collect();
     let dev_view_labels: Vec<Labels> = of_views("dev").map(|v| v.labels).collect();
     let dev_texts: Vec<&str> = of_split("dev").map(|e| e.text.as_str()).collect();
-    log(&format!(
-        "{} train windows, {} variants and {} middle windows; {} dev rows",
-        labels.iter().flatten().count(),
-        variants.len(),
-        middles.len(),
-        dev_texts.len()
-    ));
+    log(&format!("{} train windows and {} variants; {} dev rows", labels.iter().flatten().count(), variants.len(), dev_texts.len()));
 
     let pruned = vocab::prune(artifact.tokenizer_json(), &vocab::count(&teacher.tokenizer, &corpus)?, recipe.vocabulary)?;
     let teacher_heads: HeadsConfig = artifact.document("heads")?;

@@ -38,21 +38,6 @@ pub fn views(nacre: &Nacre, examples: &[Example]) -> Result<Vec<View>> {
     Ok(out)
 }
 
-/// The middle window of each text of three windows or more, as text: in a wrapped jailbreak,
-/// template prose between the preamble and the request. Inference reads it, training with
-/// labels does not (nothing says what a text's middle is), so a student learns it from its
-/// teacher's soft labels alone.
-pub fn middle_windows(nacre: &Nacre, examples: &[Example]) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for example in examples {
-        let windows = nacre.prepare(&example.text)?.windows;
-        if windows.len() > 2 {
-            out.push(nacre.tokenizer.decode(&windows[windows.len() / 2])?);
-        }
-    }
-    Ok(out)
-}
-
 /// The labels of a long text's first window.
 fn preamble(labels: Labels) -> Labels {
     let wrapped = labels.jailbreak && labels.user_type == UserType::Malicious && labels.category() != Category::None;
