@@ -1,9 +1,9 @@
 //! Decoding of encoded and substituted text: percent-encoding, hex and base64 tokens,
 //! rot13 and backwards-written segments, and leetspeak. Each decoder only fires when its
 //! output reads as text (valid UTF-8, mostly letters) or, for rot13 and reversal, as many
-//! more known words than its input, so
-//! hashes, keys, URLs and model numbers are left alone. The decoded text is assessed next
-//! to the cleaned one; it never replaces it.
+//! more known words than its input, so hashes, keys, URLs and model numbers are left alone.
+//! The decoded text is a second text beside the cleaned one, which it never overwrites;
+//! `assess` judges the decoded one when there is one.
 
 use super::{Change, Lexicon};
 
