@@ -174,8 +174,8 @@ fn turned_segments(
             let turned = turn(body);
             if known(&turned, lexicon) >= known(body, lexicon) + READ_GAIN {
                 changes.push(change);
-                let start = segment.find(body).unwrap_or(0);
-                format!("{}{turned}{}", &segment[..start], &segment[start + body.len()..])
+                let lead = segment.len() - segment.trim_start().len();
+                format!("{}{turned}{}", &segment[..lead], &segment[lead + body.len()..])
             } else {
                 segment.to_string()
             }
