@@ -24,7 +24,7 @@ const USAGE: &str = "usage:
                                              --head-epochs: heads alone first; --epochs: then joint
                                              --topic: the category head learns the topic, whatever
                                              the intent; the harm category is derived with the user type
-  nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N] [--variants N]
+  nacre distill --data FILE --teacher FILE --out STUDENT [--seed N] [--epochs N] [--vocabulary N]
                 [--layers L,L,..] [--ffn N] [--max-len N] [--tune-layers N] [--temperature T] [--hard-weight W]
                 [--risk-weight W] [--layer-lr R] [--decay] [--average-from N] [--from TRAINED] [--cache DIR]
                                              --decay: learning rates fall linearly to 0 over the epochs
@@ -34,7 +34,6 @@ const USAGE: &str = "usage:
                                              --ffn: feed-forward neurons each keeps, the strongest (default all)
                                              --max-len: the student's token window (default 128)
                                              --from: go on from a student distill wrote (same vocabulary and shape)
-                                             --variants: unlabelled variants drawn per train text (default 1)
   nacre calibrate --data FILE --model SHIPPED --trained FILE --out FILE
                                              TRAINED (what train or distill wrote, SHIPPED assembled from it)
                                              with its flag threshold picked again on dev; weights unchanged
@@ -313,7 +312,6 @@ fn distill(args: &Args) -> Result<()> {
     recipe.seed = number(args, "seed")?.unwrap_or(recipe.seed);
     recipe.stage.max_epochs = number(args, "epochs")?.unwrap_or(recipe.stage.max_epochs);
     recipe.vocabulary = number(args, "vocabulary")?.unwrap_or(recipe.vocabulary);
-    recipe.variants = number(args, "variants")?.unwrap_or(recipe.variants);
     recipe.trained_layers = number(args, "tune-layers")?.unwrap_or(recipe.trained_layers);
     if let Some(layers) = args.get("layers") {
         recipe.shape.layers = layers.split(',').map(|l| l.trim().parse()).collect::<std::result::Result<_, _>>()

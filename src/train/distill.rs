@@ -35,8 +35,6 @@ pub struct DistillRecipe {
     pub trained_layers: usize,
     /// Tokens the pruned vocabulary keeps, special tokens included.
     pub vocabulary: usize,
-    /// Seeded variants drawn per train text (`augment::variants`).
-    pub variants: usize,
     pub temperature: f32,
     /// Weight of the cosine loss to the teacher's pooled vector.
     pub cosine_weight: f32,
@@ -55,7 +53,6 @@ impl Default for DistillRecipe {
             shape: Shape { layers: vec![0, 5], max_len: 128, intermediate_size: None },
             trained_layers: 1,
             vocabulary: 6_000,
-            variants: 1,
             temperature: 2.0,
             cosine_weight: 1.0,
             hard_weight: 1.0,
@@ -151,7 +148,7 @@ pub fn distill(
 ) -> Result<Distilled> {
     let artifact = Artifact::parse(teacher_bytes)?;
     let of_split = |name: &'static str| examples.iter().filter(move |e| e.split == name);
-    let variants: Vec<String> = augment::variants(&of_split("train").map(|e| e.text.as_str()).collect::<Vec<_>>(), recipe.seed, recipe.variants)
+    let variants: Vec<String> = augment::variants(&of_split("train").map(|e| e.text.as_str()).collect::<Vec<_>>(), recipe.seed)
         .into_iter()
         .filter(|v| teacher.prepare(v).is_ok())
         .collect();
