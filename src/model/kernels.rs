@@ -15,48 +15,65 @@ pub(crate) const ROUND_TO_INTEGER: f32 = 12_582_912.0;
 /// Multi-head self-attention. `qkv` holds `batch × seq` rows of `3 × hidden` values (the
 /// query heads, then the key heads, then the value heads, each `hidden / heads` wide);
 /// `padding[b × seq + j]` is true where position `j` of sequence `b` is padding. Returns
-/// `batch × seq` rows of `hidden` values (the heads' contexts side by side).
+/// `batch × seq` rows of `hidden` values (the heads' contexts side by side). Natively the
+/// sequences run on rayon's threads; the page has one thread.
 pub(crate) fn attention(qkv: &[f32], padding: &[bool], seq: usize, heads: usize) -> Vec<f32> {
     let width = qkv.len() / padding.len().max(1);
     let hidden = width / 3;
+    let mut out = vec![0f32; padding.len() * hidden];
+    if seq == 0 {
+        return out;
+    }
+    let sequence = |((out, rows), masked): ((&mut [f32], &[f32]), &[bool])| sequence_attention(rows, masked, heads, out);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(seq * hidden).zip(qkv.par_chunks(seq * width)).zip(padding.par_chunks(seq)).for_each(sequence);
+    }
+    #[cfg(target_arch = "wasm32")]
+    out.chunks_mut(seq * hidden).zip(qkv.chunks(seq * width)).zip(padding.chunks(seq)).for_each(sequence);
+    out
+}
+
+/// The attention of one sequence: `rows` its `seq` fused query/key/value rows, `masked` its
+/// padding positions; writes its `seq` context rows into `out`.
+fn sequence_attention(rows: &[f32], masked: &[bool], heads: usize, out: &mut [f32]) {
+    let seq = masked.len();
+    let width = rows.len() / seq;
+    let hidden = width / 3;
     let d_k = hidden / heads;
     let scale = 1.0 / (d_k as f32).sqrt();
-    let mut out = vec![0f32; padding.len() * hidden];
     let mut weights = vec![0f32; seq];
     // One head's keys transposed, `[d_k, seq]`: a query's scores then build up over its
     // `d_k` values, all keys at once (independent lanes, no horizontal sums).
     let mut keys = vec![0f32; d_k * seq];
-    for (b, masked) in padding.chunks_exact(seq).enumerate() {
-        let rows = &qkv[b * seq * width..(b + 1) * seq * width];
-        let row = |j: usize, part: usize, h: usize| {
-            let start = j * width + part * hidden + h * d_k;
-            &rows[start..start + d_k]
-        };
-        for h in 0..heads {
-            for j in 0..seq {
-                for (d, &k) in row(j, 1, h).iter().enumerate() {
-                    keys[d * seq + j] = k;
-                }
+    let row = |j: usize, part: usize, h: usize| {
+        let start = j * width + part * hidden + h * d_k;
+        &rows[start..start + d_k]
+    };
+    for h in 0..heads {
+        for j in 0..seq {
+            for (d, &k) in row(j, 1, h).iter().enumerate() {
+                keys[d * seq + j] = k;
             }
-            for i in 0..seq {
-                weights.fill(0.0);
-                for (&q, keys) in row(i, 0, h).iter().zip(keys.chunks_exact(seq)) {
-                    weights.iter_mut().zip(keys).for_each(|(w, &k)| *w += q * k);
-                }
-                for (weight, &masked) in weights.iter_mut().zip(masked) {
-                    *weight = if masked { MASKED_SCORE } else { *weight * scale };
-                }
-                softmax(&mut weights);
-                let context = &mut out[(b * seq + i) * hidden + h * d_k..][..d_k];
-                for (j, &weight) in weights.iter().enumerate() {
-                    for (c, &v) in context.iter_mut().zip(row(j, 2, h)) {
-                        *c += weight * v;
-                    }
+        }
+        for i in 0..seq {
+            weights.fill(0.0);
+            for (&q, keys) in row(i, 0, h).iter().zip(keys.chunks_exact(seq)) {
+                weights.iter_mut().zip(keys).for_each(|(w, &k)| *w += q * k);
+            }
+            for (weight, &masked) in weights.iter_mut().zip(masked) {
+                *weight = if masked { MASKED_SCORE } else { *weight * scale };
+            }
+            softmax(&mut weights);
+            let context = &mut out[i * hidden + h * d_k..][..d_k];
+            for (j, &weight) in weights.iter().enumerate() {
+                for (c, &v) in context.iter_mut().zip(row(j, 2, h)) {
+                    *c += weight * v;
                 }
             }
         }
     }
-    out
 }
 
 /// Softmax in place: `exp(x − max)`, normalized to sum 1.

@@ -3,8 +3,9 @@
 //! scale per output row (as the artifact stores them), accumulated exactly in i32, then
 //! rescaled to f32 with the bias added. Wasm builds use SIMD128 (`i32x4.dot_i16x8_s`, one
 //! tile shape: 4 activation rows by 2 weight rows, both padded with zero rows to whole tiles),
-//! x86-64 the same tiles in SSE2; other targets run the same integer arithmetic in portable
-//! code. Integer sums are exact, so native and browser results are bit-identical.
+//! x86-64 the same tiles in SSE2, or in AVX2 where the processor has it (detected at run
+//! time); other targets run the same integer arithmetic in portable code. Integer sums are
+//! exact, so native and browser results are bit-identical.
 
 #[cfg(not(target_arch = "wasm32"))]
 use rayon::prelude::*;
@@ -296,7 +297,8 @@ mod simd {
 }
 
 /// The wasm tile in SSE2: `_mm_madd_epi16` is `i32x4.dot_i16x8_s`, and the integer sums
-/// are exact, so the results are the browser's bit for bit.
+/// are exact, so the results are the browser's bit for bit. Where the processor has AVX2,
+/// the products run 16 columns to one instruction and are folded into the same partial sums.
 #[cfg(target_arch = "x86_64")]
 mod simd {
     use super::{TILE_COLS as C, TILE_ROWS as R};
@@ -312,8 +314,49 @@ mod simd {
         pub fn new(a: [&[i16]; R], w: [&[i8]; C]) -> Self {
             let len = w[0].len();
             assert!(len.is_multiple_of(16) && a.iter().all(|r| r.len() == len) && w.iter().all(|r| r.len() == len));
-            // SAFETY: SSE2 is part of x86-64; every row holds `len` elements and `k + 16 <= len`;
-            // the loads are unaligned loads.
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: AVX2 is present; the rows are as asserted.
+                unsafe { Self::new_avx2(a, w) }
+            } else {
+                // SAFETY: SSE2 is part of x86-64; the rows are as asserted.
+                unsafe { Self::new_sse2(a, w) }
+            }
+        }
+
+        /// `new` in AVX2: one 256-bit product per row pair and step, its halves added at the end.
+        ///
+        /// # Safety
+        /// AVX2 must be present; every row holds `len` elements, a multiple of 16.
+        #[target_feature(enable = "avx2")]
+        unsafe fn new_avx2(a: [&[i16]; R], w: [&[i8]; C]) -> Self {
+            let len = w[0].len();
+            let mut acc = [[_mm256_setzero_si256(); C]; R];
+            let mut k = 0;
+            while k < len {
+                // SAFETY: `k + 16 <= len` for every row; the loads are unaligned loads.
+                unsafe {
+                    let wide: [__m256i; C] =
+                        std::array::from_fn(|c| _mm256_cvtepi8_epi16(_mm_loadu_si128(w[c].as_ptr().add(k).cast())));
+                    for r in 0..R {
+                        let x = _mm256_loadu_si256(a[r].as_ptr().add(k).cast());
+                        for c in 0..C {
+                            acc[r][c] = _mm256_add_epi32(acc[r][c], _mm256_madd_epi16(x, wide[c]));
+                        }
+                    }
+                }
+                k += 16;
+            }
+            Self(acc.map(|row| row.map(|v| _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v)))))
+        }
+
+        /// `new` in SSE2.
+        ///
+        /// # Safety
+        /// Every row holds `len` elements, a multiple of 16.
+        unsafe fn new_sse2(a: [&[i16]; R], w: [&[i8]; C]) -> Self {
+            let len = w[0].len();
+            // SAFETY: SSE2 is part of x86-64; `k + 16 <= len` for every row; the loads are
+            // unaligned loads.
             unsafe {
                 let mut acc = [[_mm_setzero_si128(); C]; R];
                 let mut k = 0;
@@ -364,6 +407,29 @@ mod simd {
                     _mm_storel_epi64(out.as_mut_ptr().add(r * stride).cast(), values);
                     _mm_storel_epi64(out.as_mut_ptr().add((r + 1) * stride).cast(), _mm_unpackhi_epi64(values, values));
                 }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// Where the processor has AVX2, both instruction sets give the same sums.
+        #[test]
+        fn avx2_and_sse2_tiles_agree() {
+            if !std::is_x86_feature_detected!("avx2") {
+                return;
+            }
+            let len = 384;
+            let a: Vec<Vec<i16>> = (0..R).map(|r| (0..len).map(|k| ((k * 37 + r * 101) % 16383) as i16 - 8191).collect()).collect();
+            let w: Vec<Vec<i8>> = (0..C).map(|c| (0..len).map(|k| ((k * 13 + c * 7) % 255) as i16 - 127).map(|v| v as i8).collect()).collect();
+            let (a, w) = (std::array::from_fn(|r| a[r].as_slice()), std::array::from_fn(|c| w[c].as_slice()));
+            // SAFETY: AVX2 is present (checked above); the rows hold 384 elements.
+            let (fast, plain) = unsafe { (Tile::new_avx2(a, w), Tile::new_sse2(a, w)) };
+            for (r, c) in (0..R).flat_map(|r| (0..C).map(move |c| (r, c))) {
+                let exact: i32 = a[r].iter().zip(w[c]).map(|(&x, &y)| i32::from(x) * i32::from(y)).sum();
+                assert_eq!((fast.sum(r, c), plain.sum(r, c)), (exact, exact), "row {r}, column {c}");
             }
         }
     }
