@@ -415,7 +415,23 @@ fn run() -> Result<()> {
     }
 }
 
+/// Keeps freed memory in the process. Training and batch assessment allocate and free tensors
+/// of megabytes at every step; with glibc's defaults many go back to the kernel when freed and
+/// are faulted in again, zeroed, when next allocated. With these settings a joint training
+/// epoch on 2 cores took 577 s instead of 698 s (the same weights; model card, run 19).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_freed_memory() {
+    // SAFETY: mallopt only sets allocator parameters; it runs before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
+        libc::mallopt(libc::M_TOP_PAD, 128 << 20);
+    }
+}
+
 fn main() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    keep_freed_memory();
     if let Err(e) = run() {
         eprintln!("nacre: {e}");
         std::process::exit(2);
