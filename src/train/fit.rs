@@ -156,7 +156,7 @@ impl Default for Recipe {
             hidden: 256,
             topic: false,
             // Three tuned layers (run 18): category F1 +3.4 on dev over two (run 16); four
-            // epochs of about 11 minutes each on 2 cores (61 min in all with cold caches).
+            // epochs of about 10 minutes each on 2 cores (49.8 min in all with cold caches).
             tuned_layers: 3,
             // A short warm-up of the heads: heads trained alone to convergence (run 6: 41 epochs)
             // made the joint stage end worse on dev on every metric than 4 epochs did (run 4).
